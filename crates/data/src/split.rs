@@ -1,0 +1,82 @@
+//! Deterministic train/validation/test assignment, grouped by query.
+
+use lorasearch_runtime::config::SplitSettings;
+
+/// One of the three splits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Split {
+    Train,
+    Validation,
+    Test,
+}
+
+impl Split {
+    pub const ALL: [Split; 3] = [Split::Train, Split::Validation, Split::Test];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Train => "train",
+            Self::Validation => "validation",
+            Self::Test => "test",
+        }
+    }
+
+    /// Parses a split column value; accepts the common spellings of validation.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "train" | "training" => Some(Self::Train),
+            "validation" | "valid" | "val" | "dev" => Some(Self::Validation),
+            "test" | "testing" => Some(Self::Test),
+            _ => None,
+        }
+    }
+}
+
+/// The key that groups pairs of one query: trimmed and lower-cased, so that "USB Cable" and
+/// "usb cable " land in the same split.
+pub fn query_group_key(query: &str) -> String {
+    query.trim().to_lowercase()
+}
+
+/// Assigns a query to a split from a blake3 hash of the seed and its group key.
+pub fn split_for_query(query: &str, seed: u64, shares: &SplitSettings) -> Split {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&seed.to_le_bytes());
+    hasher.update(query_group_key(query).as_bytes());
+    let digest = hasher.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_bytes()[..8]);
+    // The top 53 bits give a uniform value in [0, 1) that an f64 holds exactly.
+    let position = (u64::from_le_bytes(first) >> 11) as f64 / (1u64 << 53) as f64;
+
+    if position < shares.train {
+        Split::Train
+    } else if position < shares.train + shares.validation {
+        Split::Validation
+    } else {
+        Split::Test
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_query_in_other_case_gets_same_split() {
+        let shares = SplitSettings::default();
+        assert_eq!(split_for_query("USB Cable", 7, &shares), split_for_query(" usb cable", 7, &shares));
+    }
+
+    #[test]
+    fn shares_are_roughly_respected() {
+        let shares = SplitSettings::default();
+        let train = (0..10_000).filter(|i| split_for_query(&format!("query {i}"), 1, &shares) == Split::Train).count();
+        assert!((7_600..8_400).contains(&train), "{train} of 10000 in train");
+    }
+
+    #[test]
+    fn parse_accepts_dev_as_validation() {
+        assert_eq!(Split::parse("dev"), Some(Split::Validation));
+    }
+}

@@ -1,0 +1,1 @@
+//! Sentence encoder: a BERT-family model in candle with LoRA adapters.
