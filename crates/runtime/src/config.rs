@@ -19,6 +19,10 @@ pub struct PipelineConfig {
     pub model: ModelSection,
     #[serde(default)]
     pub ingest: IngestSection,
+    #[serde(default)]
+    pub train: TrainSection,
+    #[serde(default)]
+    pub evaluate: EvaluateSection,
     /// Folder that relative paths are resolved against: the folder of the config file.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -237,6 +241,109 @@ impl Default for SplitSettings {
     }
 }
 
+/// What training updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrainMethod {
+    /// LoRA adapters on the target modules; the base weights stay frozen.
+    Lora,
+    /// Every weight of the encoder; the result is a full model folder.
+    Full,
+}
+
+/// Optimiser for training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    Adam,
+    /// Adam with decoupled weight decay (`weight_decay`).
+    Adamw,
+}
+
+/// Learning-rate schedule after warmup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleKind {
+    /// Linear decay from `learning_rate` to 0 at the last step.
+    Linear,
+    Constant,
+}
+
+/// `[train]`: fine-tuning settings. The defaults are the PEFT semantic-similarity example's recipe.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSection {
+    pub method: TrainMethod,
+    pub epochs: usize,
+    /// Pairs per optimiser step (before gradient accumulation).
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub optimizer: OptimizerKind,
+    /// AdamW only.
+    pub weight_decay: f64,
+    pub schedule: ScheduleKind,
+    /// Steps of linear warmup from 0 to `learning_rate`.
+    pub warmup_steps: usize,
+    /// Batches whose gradients are summed before each optimiser step.
+    pub gradient_accumulation_steps: usize,
+    /// Clip the global gradient norm to this value; 0 turns clipping off.
+    pub max_grad_norm: f64,
+    /// Stop after this many optimiser steps; 0 means no limit (run every epoch).
+    pub max_steps: usize,
+    pub lora_r: usize,
+    pub lora_alpha: f64,
+    pub lora_dropout: f64,
+    /// Modules that get LoRA adapters: query, key, value, attention.output.dense,
+    /// intermediate.dense, output.dense.
+    pub target_modules: Vec<String>,
+    /// Group pairs of similar token length into batches (less padding, less CPU time).
+    pub bucket_by_length: bool,
+    /// Also write a checkpoint every this many steps; 0 writes one at the end of each epoch only.
+    pub checkpoint_every_steps: usize,
+}
+
+impl Default for TrainSection {
+    fn default() -> Self {
+        Self {
+            method: TrainMethod::Lora,
+            epochs: 3,
+            batch_size: 64,
+            learning_rate: 5e-4,
+            optimizer: OptimizerKind::Adam,
+            weight_decay: 0.0,
+            schedule: ScheduleKind::Linear,
+            warmup_steps: 0,
+            gradient_accumulation_steps: 1,
+            max_grad_norm: 0.0,
+            max_steps: 0,
+            lora_r: 8,
+            lora_alpha: 16.0,
+            lora_dropout: 0.0,
+            target_modules: vec!["query".into(), "key".into(), "value".into()],
+            bucket_by_length: false,
+            checkpoint_every_steps: 0,
+        }
+    }
+}
+
+/// `[evaluate]`: ROC-AUC reports for the untuned and the tuned model.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvaluateSection {
+    /// Pairs per forward batch.
+    pub batch_size: usize,
+    /// Fail the stage (exit 1) when the tuned model's test ROC-AUC is below this value.
+    pub min_roc_auc: Option<f64>,
+    /// Score only the first this many pairs of each split; 0 scores all of them.
+    pub max_pairs: usize,
+}
+
+impl Default for EvaluateSection {
+    fn default() -> Self {
+        Self { batch_size: 128, min_roc_auc: None, max_pairs: 0 }
+    }
+}
+
 impl PipelineConfig {
     /// Reads and checks `path`; relative paths inside are resolved against its folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -308,6 +415,24 @@ impl PipelineConfig {
             check(threshold.is_finite(), "ingest.labels.threshold", "a finite number", threshold)?;
         }
 
+        let train = &self.train;
+        check(train.epochs >= 1, "train.epochs", "at least 1", train.epochs)?;
+        check(train.batch_size >= 1, "train.batch_size", "at least 1 pair", train.batch_size)?;
+        check(train.learning_rate > 0.0 && train.learning_rate.is_finite(), "train.learning_rate", "a number greater than 0", train.learning_rate)?;
+        check(train.weight_decay >= 0.0 && train.weight_decay.is_finite(), "train.weight_decay", "a number of at least 0", train.weight_decay)?;
+        check(train.gradient_accumulation_steps >= 1, "train.gradient_accumulation_steps", "at least 1", train.gradient_accumulation_steps)?;
+        check(train.max_grad_norm >= 0.0 && train.max_grad_norm.is_finite(), "train.max_grad_norm", "0 (off) or a positive number", train.max_grad_norm)?;
+        check(train.lora_r >= 1, "train.lora_r", "at least 1", train.lora_r)?;
+        check(train.lora_alpha > 0.0 && train.lora_alpha.is_finite(), "train.lora_alpha", "a number greater than 0", train.lora_alpha)?;
+        check((0.0..1.0).contains(&train.lora_dropout), "train.lora_dropout", "a probability in [0, 1)", train.lora_dropout)?;
+        check(!train.target_modules.is_empty(), "train.target_modules", "at least one module name", "an empty list")?;
+
+        let evaluate = &self.evaluate;
+        check(evaluate.batch_size >= 1, "evaluate.batch_size", "at least 1 pair", evaluate.batch_size)?;
+        if let Some(min_roc_auc) = evaluate.min_roc_auc {
+            check((0.0..=1.0).contains(&min_roc_auc), "evaluate.min_roc_auc", "a number between 0 and 1", min_roc_auc)?;
+        }
+
         let split = &ingest.split;
         for (key, share) in [
             ("ingest.split.train", split.train),
@@ -373,6 +498,24 @@ mod tests {
     fn split_shares_must_sum_to_one() {
         let message = parse("[ingest.split]\ntrain = 0.9\n").unwrap_err().to_string();
         assert!(message.contains("ingest.split"), "{message}");
+    }
+
+    #[test]
+    fn zero_batch_size_is_rejected() {
+        let message = parse("[train]\nbatch_size = 0\n").unwrap_err().to_string();
+        assert!(message.contains("train.batch_size"), "{message}");
+    }
+
+    #[test]
+    fn zero_learning_rate_is_rejected() {
+        let message = parse("[train]\nlearning_rate = 0.0\n").unwrap_err().to_string();
+        assert!(message.contains("train.learning_rate"), "{message}");
+    }
+
+    #[test]
+    fn zero_lora_rank_is_rejected() {
+        let message = parse("[train]\nlora_r = 0\n").unwrap_err().to_string();
+        assert!(message.contains("train.lora_r"), "{message}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod progress;
 pub mod stage;
 pub mod stages;
 pub mod status;
+pub mod threads;
 
 pub use cli::{CommonArgs, exit_code};
 pub use config::PipelineConfig;

@@ -25,6 +25,7 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct StageWork {
     staging_dir: PathBuf,
+    stage_key: String,
     metrics: BTreeMap<String, serde_json::Value>,
     timings_ms: BTreeMap<String, u128>,
     summary: String,
@@ -38,6 +39,11 @@ impl StageWork {
 
     pub fn staging_dir(&self) -> &Path {
         &self.staging_dir
+    }
+
+    /// The key of this run; state kept across runs (such as checkpoints) can be filed under it.
+    pub fn stage_key(&self) -> &str {
+        &self.stage_key
     }
 
     /// Records a row count or headline metric in the manifest.
@@ -100,6 +106,7 @@ pub fn run_stage(
     let staging_dir = create_staging_dir(&plan.output_dir)?;
     let mut work = StageWork {
         staging_dir: staging_dir.clone(),
+        stage_key: stage_key.clone(),
         metrics: BTreeMap::new(),
         timings_ms: BTreeMap::from([("hash_inputs".to_string(), hashing_ms)]),
         summary: String::new(),

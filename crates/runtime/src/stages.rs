@@ -9,6 +9,10 @@ use crate::config::{IngestSection, PipelineConfig, SourceFormat};
 use crate::plan::{StageInput, StagePlan};
 
 pub const INGEST: &str = "ingest";
+pub const TOKENIZE: &str = "tokenize";
+
+/// Hint for a missing model file.
+pub const MODEL_HINT: &str = "run `make model` to fetch the default model, or set `model.path` to a Hugging Face model folder";
 
 /// Output files of the ingest stage.
 pub mod ingest_outputs {
@@ -18,9 +22,50 @@ pub mod ingest_outputs {
     pub const CATALOG: &str = "catalog.parquet";
 }
 
+/// Output files of the tokenize stage.
+pub mod tokenize_outputs {
+    /// One row per distinct query: query, token_ids, length_tokens, truncated.
+    pub const QUERIES: &str = "queries.parquet";
+    /// One row per catalog product: product_id, product_title, token_ids, length_tokens, truncated.
+    pub const TITLES: &str = "titles.parquet";
+    /// Per split: query_index, title_index (rows of the two files above), relevance_label.
+    pub const TRAIN: &str = "train.parquet";
+    pub const VALIDATION: &str = "validation.parquet";
+    pub const TEST: &str = "test.parquet";
+}
+
 /// Every stage in run order.
 pub fn pipeline_plans(config: &PipelineConfig) -> anyhow::Result<Vec<StagePlan>> {
-    Ok(vec![ingest_plan(config)?])
+    Ok(vec![ingest_plan(config)?, tokenize_plan(config)?])
+}
+
+/// The model folder's files that decide its outputs, as stage inputs.
+pub fn model_inputs(config: &PipelineConfig, files: &[&str]) -> Vec<StageInput> {
+    let folder = config.resolve(&config.model.path);
+    files.iter().map(|file| StageInput::file(folder.join(file)).with_hint(MODEL_HINT)).collect()
+}
+
+#[derive(Serialize)]
+struct TokenizeParameters<'a> {
+    max_length_tokens: usize,
+    query_prefix: &'a str,
+    passage_prefix: &'a str,
+}
+
+pub fn tokenize_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
+    let parameters = TokenizeParameters {
+        max_length_tokens: config.model.max_length_tokens,
+        query_prefix: &config.model.query_prefix,
+        passage_prefix: &config.model.passage_prefix,
+    };
+    let mut plan = StagePlan::new(TOKENIZE, 1, &parameters, config.stage_dir(TOKENIZE))?;
+    let ingest_dir = config.stage_dir(INGEST);
+    for file in [ingest_outputs::TRAIN, ingest_outputs::VALIDATION, ingest_outputs::TEST, ingest_outputs::CATALOG] {
+        plan.inputs.push(StageInput::artifact(ingest_dir.join(file), INGEST));
+    }
+    plan.inputs.extend(model_inputs(config, &["tokenizer.json"]));
+    plan.upstream.push(INGEST);
+    Ok(plan)
 }
 
 #[derive(Serialize)]

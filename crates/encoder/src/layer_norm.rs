@@ -1,0 +1,41 @@
+//! Layer normalisation written out from mean and variance.
+//!
+//! candle-nn's `LayerNorm` (0.11.1) runs a fused kernel without a backward pass. This one is built
+//! from differentiable operations, so gradients flow through it to the LoRA weights before it.
+
+use candle_core::{D, Tensor};
+
+use crate::error::Result;
+use crate::weights::Weights;
+
+/// `(x - mean) / sqrt(variance + eps) * weight + bias` over the last dimension, with the biased
+/// variance, as PyTorch's `nn.LayerNorm` computes it.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    eps: f64,
+}
+
+impl LayerNorm {
+    /// Loads `{name}.weight` and `{name}.bias` (or the older `gamma` and `beta`).
+    pub(crate) fn load(weights: &Weights, name: &str, size: usize, eps: f64) -> Result<Self> {
+        let weight = weights.get_first_of(
+            &[&format!("{name}.weight"), &format!("{name}.gamma")],
+            &[size],
+        )?;
+        let bias =
+            weights.get_first_of(&[&format!("{name}.bias"), &format!("{name}.beta")], &[size])?;
+        Ok(Self { weight, bias, eps })
+    }
+
+    pub(crate) fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let mean = xs.mean_keepdim(D::Minus1)?;
+        let centred = xs.broadcast_sub(&mean)?;
+        let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;
+        let normalised = centred.broadcast_div(&(variance + self.eps)?.sqrt()?)?;
+        Ok(normalised
+            .broadcast_mul(&self.weight)?
+            .broadcast_add(&self.bias)?)
+    }
+}
