@@ -27,6 +27,7 @@ $(MODEL_DIR)/model.safetensors:
 
 pipeline: build model
 	$(BIN)/lorasearch-ingest --config $(CONFIG)
+	$(BIN)/lorasearch-tokenize --config $(CONFIG)
 	$(BIN)/lorasearch status --config $(CONFIG)
 
 status: build

@@ -20,6 +20,20 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// The default model folder that `make model` fetches; tests that need it fail with the fix.
+pub fn model_dir() -> PathBuf {
+    let dir = std::env::var_os("LORASEARCH_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("models/all-MiniLM-L6-v2"));
+    assert!(dir.join("model.safetensors").is_file(), "{} has no model: run `make model` first", dir.display());
+    dir
+}
+
+/// ESCI sample settings with the default model, plus `extra` lines.
+pub fn esci_model_settings(extra: &str) -> String {
+    format!("[model]\npath = \"{}\"\n{extra}\n{ESCI_SETTINGS}", model_dir().display())
+}
+
 /// A temporary project folder.
 pub struct Project {
     pub dir: tempfile::TempDir,

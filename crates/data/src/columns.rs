@@ -90,6 +90,35 @@ impl Table<'_> {
         Ok(flags.iter().collect())
     }
 
+    /// An integer column without missing values (null counts as 0 only where the file has none).
+    pub fn integers(&self, name: &str, fix: &str) -> Result<Vec<i64>, IngestError> {
+        let column = self.column(name, "integers", fix)?;
+        let dtype = column.dtype().clone();
+        if !dtype.is_integer() {
+            return Err(self.wrong_type(name, &dtype, "integers"));
+        }
+        let values = column.cast(&DataType::Int64).map_err(|_| self.wrong_type(name, &dtype, "integers"))?;
+        let values = values.i64().map_err(|_| self.wrong_type(name, &dtype, "integers"))?;
+        Ok(values.iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// A list-of-u32 column of token ids.
+    pub fn token_lists(&self, name: &str, fix: &str) -> Result<Vec<Vec<u32>>, IngestError> {
+        let column = self.column(name, "token ids", fix)?;
+        let dtype = column.dtype().clone();
+        let lists = column.list().map_err(|_| self.wrong_type(name, &dtype, "lists of u32"))?;
+        let mut rows = Vec::with_capacity(lists.len());
+        for list in lists.amortized_iter() {
+            let Some(list) = list else {
+                rows.push(Vec::new());
+                continue;
+            };
+            let ids = list.as_ref().u32().map_err(|_| self.wrong_type(name, &dtype, "lists of u32"))?;
+            rows.push(ids.iter().map(Option::unwrap_or_default).collect());
+        }
+        Ok(rows)
+    }
+
     fn wrong_type(&self, name: &str, found: &DataType, expected: &'static str) -> IngestError {
         IngestError::WrongType { path: self.path.to_path_buf(), column: name.to_string(), found: found.to_string(), expected }
     }

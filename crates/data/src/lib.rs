@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod labels;
 pub mod read;
 pub mod split;
+pub mod tables;
 pub mod write;
 
 pub use error::IngestError;

@@ -5,11 +5,12 @@
 
 use serde::Serialize;
 
-use crate::config::{IngestSection, PipelineConfig, SourceFormat};
+use crate::config::{IngestSection, PipelineConfig, PoolingSetting, SourceFormat, TrainSection};
 use crate::plan::{StageInput, StagePlan};
 
 pub const INGEST: &str = "ingest";
 pub const TOKENIZE: &str = "tokenize";
+pub const TRAIN: &str = "train";
 
 /// Hint for a missing model file.
 pub const MODEL_HINT: &str = "run `make model` to fetch the default model, or set `model.path` to a Hugging Face model folder";
@@ -34,9 +35,20 @@ pub mod tokenize_outputs {
     pub const TEST: &str = "test.parquet";
 }
 
+/// Output files of the train stage.
+pub mod train_outputs {
+    /// Loss per optimiser step: step, epoch, loss, learning_rate, pairs_per_second.
+    pub const HISTORY: &str = "history.parquet";
+    /// Folder of per-epoch snapshots, `checkpoints/epoch-N/`, each in the final output's format.
+    pub const EPOCH_CHECKPOINTS: &str = "checkpoints";
+    /// Folder under the artifacts folder that keeps resumable checkpoints across killed runs,
+    /// one subfolder per stage key.
+    pub const RESUME_CHECKPOINTS: &str = ".checkpoints/train";
+}
+
 /// Every stage in run order.
 pub fn pipeline_plans(config: &PipelineConfig) -> anyhow::Result<Vec<StagePlan>> {
-    Ok(vec![ingest_plan(config)?, tokenize_plan(config)?])
+    Ok(vec![ingest_plan(config)?, tokenize_plan(config)?, train_plan(config)?])
 }
 
 /// The model folder's files that decide its outputs, as stage inputs.
@@ -65,6 +77,31 @@ pub fn tokenize_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
     }
     plan.inputs.extend(model_inputs(config, &["tokenizer.json"]));
     plan.upstream.push(INGEST);
+    Ok(plan)
+}
+
+#[derive(Serialize)]
+struct TrainParameters<'a> {
+    train: &'a TrainSection,
+    max_length_tokens: usize,
+    pooling: PoolingSetting,
+    seed: u64,
+}
+
+pub fn train_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
+    let parameters = TrainParameters {
+        train: &config.train,
+        max_length_tokens: config.model.max_length_tokens,
+        pooling: config.model.pooling,
+        seed: config.pipeline.seed,
+    };
+    let mut plan = StagePlan::new(TRAIN, 1, &parameters, config.stage_dir(TRAIN))?;
+    let tokenize_dir = config.stage_dir(TOKENIZE);
+    for file in [tokenize_outputs::QUERIES, tokenize_outputs::TITLES, tokenize_outputs::TRAIN, tokenize_outputs::VALIDATION] {
+        plan.inputs.push(StageInput::artifact(tokenize_dir.join(file), TOKENIZE));
+    }
+    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    plan.upstream.push(TOKENIZE);
     Ok(plan)
 }
 
