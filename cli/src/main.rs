@@ -1,5 +1,7 @@
 //! `lorasearch`: commands that look at the whole pipeline rather than one stage.
 
+mod search;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +10,7 @@ use lorasearch_runtime::hashing::StatCache;
 use lorasearch_runtime::logging::{self, LogFormat};
 use lorasearch_runtime::stage::stat_cache_path;
 use lorasearch_runtime::status::{StageStatus, pipeline_status};
-use lorasearch_runtime::{PipelineConfig, exit_code, stages};
+use lorasearch_runtime::{PipelineConfig, exit_code, stages, threads};
 
 /// Inspect the lorasearch pipeline. Each stage runs as its own binary (lorasearch-ingest, ...).
 #[derive(Debug, Parser)]
@@ -30,6 +32,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the top k catalog products for a query, from the index the pipeline built.
+    Search {
+        /// The query text.
+        query: String,
+
+        /// Number of products to print.
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+
+        /// Drop products whose score (cosine similarity, -1 to 1) is below this value.
+        #[arg(long, value_name = "SCORE")]
+        min_score: Option<f32>,
+
+        /// Print one JSON object with the results instead of a table.
+        #[arg(long)]
+        json: bool,
+
+        /// Settings file; relative paths inside it are resolved against its folder.
+        #[arg(long, value_name = "PATH", default_value = "pipeline.toml")]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,7 +60,14 @@ fn main() -> ExitCode {
     logging::init(0, LogFormat::Text);
     exit_code(match args.command {
         Command::Status { config, json } => status(&config, json),
+        Command::Search { query, k, min_score, json, config } => run_search(&config, &query, k, min_score, json),
     })
+}
+
+fn run_search(config_path: &std::path::Path, query: &str, k: usize, min_score: Option<f32>, json: bool) -> anyhow::Result<()> {
+    let config = PipelineConfig::load(config_path)?;
+    threads::configure(config.pipeline.threads);
+    search::search(&config, &search::SearchRequest { query, k, min_score, json })
 }
 
 fn status(config_path: &std::path::Path, json: bool) -> anyhow::Result<()> {

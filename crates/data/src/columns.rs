@@ -119,6 +119,22 @@ impl Table<'_> {
         Ok(rows)
     }
 
+    /// A fixed-size list column of f32, flattened row-major, with its width.
+    pub fn float_arrays(&self, name: &str, fix: &str) -> Result<(Vec<f32>, usize), IngestError> {
+        let column = self.column(name, "embeddings", fix)?;
+        let dtype = column.dtype().clone();
+        let DataType::Array(inner, width) = &dtype else {
+            return Err(self.wrong_type(name, &dtype, "fixed-size lists of f32"));
+        };
+        if **inner != DataType::Float32 {
+            return Err(self.wrong_type(name, &dtype, "fixed-size lists of f32"));
+        }
+        let arrays = column.array().map_err(|_| self.wrong_type(name, &dtype, "fixed-size lists of f32"))?;
+        let values = arrays.get_inner();
+        let values = values.f32().map_err(|_| self.wrong_type(name, &dtype, "fixed-size lists of f32"))?;
+        Ok((values.iter().map(|value| value.unwrap_or(f32::NAN)).collect(), *width))
+    }
+
     fn wrong_type(&self, name: &str, found: &DataType, expected: &'static str) -> IngestError {
         IngestError::WrongType { path: self.path.to_path_buf(), column: name.to_string(), found: found.to_string(), expected }
     }

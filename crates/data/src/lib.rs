@@ -14,6 +14,7 @@
 //! ```
 
 pub mod columns;
+pub mod embeddings;
 pub mod error;
 pub mod ingest;
 pub mod labels;

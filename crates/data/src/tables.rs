@@ -169,3 +169,11 @@ fn write(path: &Path, columns: Vec<Column>) -> PolarsResult<()> {
     ParquetWriter::new(file).finish(&mut frame)?;
     Ok(())
 }
+
+/// Reads the index stage's `id_map.parquet`: the product id of each index row, in row order.
+pub fn read_id_map(path: &Path) -> Result<Vec<String>, IngestError> {
+    let frame = read_parquet(path)?;
+    let table = Table { frame: &frame, path };
+    let fix = "The file should come from lorasearch-index; rerun it with --force.";
+    Ok(required(table.text("product_id", "product id", fix, false)?))
+}

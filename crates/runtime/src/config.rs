@@ -23,6 +23,10 @@ pub struct PipelineConfig {
     pub train: TrainSection,
     #[serde(default)]
     pub evaluate: EvaluateSection,
+    #[serde(default)]
+    pub embed: EmbedSection,
+    #[serde(default)]
+    pub index: IndexSection,
     /// Folder that relative paths are resolved against: the folder of the config file.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -344,6 +348,62 @@ impl Default for EvaluateSection {
     }
 }
 
+/// Which weights embed the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmbedModel {
+    /// The model with the tuned adapter merged; the train stage must have run.
+    Tuned,
+    /// The untuned model, for pipelines without a train stage.
+    Base,
+}
+
+/// `[embed]`: catalog embeddings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedSection {
+    pub model: EmbedModel,
+    /// Titles per forward batch; batches hold titles of similar length.
+    pub batch_size: usize,
+}
+
+impl Default for EmbedSection {
+    fn default() -> Self {
+        Self { model: EmbedModel::Tuned, batch_size: 64 }
+    }
+}
+
+/// `[index]`: the FAISS index over the catalog embeddings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexSection {
+    /// FAISS index factory string, for example "HNSW32,Flat", "IVF256,Flat" or "Flat".
+    pub factory: String,
+    /// HNSW only: candidate list size while building.
+    pub ef_construction: usize,
+    /// HNSW only: candidate list size while searching.
+    pub ef_search: usize,
+    /// IVF only: inverted lists visited per query.
+    pub nprobe: usize,
+    /// Number of `lorasearch-embed --shard i/N` outputs to read; 0 reads the unsharded output.
+    pub embed_shards: usize,
+    /// Catalog vectors used as queries to measure recall@10 against exact search.
+    pub recall_sample: usize,
+}
+
+impl Default for IndexSection {
+    fn default() -> Self {
+        Self {
+            factory: "HNSW32,Flat".into(),
+            ef_construction: 200,
+            ef_search: 100,
+            nprobe: 16,
+            embed_shards: 0,
+            recall_sample: 1000,
+        }
+    }
+}
+
 impl PipelineConfig {
     /// Reads and checks `path`; relative paths inside are resolved against its folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -432,6 +492,14 @@ impl PipelineConfig {
         if let Some(min_roc_auc) = evaluate.min_roc_auc {
             check((0.0..=1.0).contains(&min_roc_auc), "evaluate.min_roc_auc", "a number between 0 and 1", min_roc_auc)?;
         }
+
+        check(self.embed.batch_size >= 1, "embed.batch_size", "at least 1 title", self.embed.batch_size)?;
+        let index = &self.index;
+        check(!index.factory.trim().is_empty(), "index.factory", "a FAISS factory string such as \"HNSW32,Flat\"", "an empty string")?;
+        check(index.ef_construction >= 1, "index.ef_construction", "at least 1", index.ef_construction)?;
+        check(index.ef_search >= 1, "index.ef_search", "at least 1", index.ef_search)?;
+        check(index.nprobe >= 1, "index.nprobe", "at least 1", index.nprobe)?;
+        check(index.embed_shards <= 4096, "index.embed_shards", "0 (unsharded) or a shard count up to 4096", index.embed_shards)?;
 
         let split = &ingest.split;
         for (key, share) in [

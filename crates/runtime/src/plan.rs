@@ -61,6 +61,14 @@ impl StagePlan {
         Ok(Self { stage, version, parameters, inputs: Vec::new(), output_dir, upstream: Vec::new() })
     }
 
+    /// Name of the stage's lock: its folder name, so that shards of one stage lock separately.
+    pub fn lock_name(&self) -> String {
+        self.output_dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.stage.to_string())
+    }
+
     /// Returns an error naming the first missing input and what produces it.
     pub fn check_inputs_exist(&self) -> Result<(), MissingInput> {
         for input in &self.inputs {

@@ -83,7 +83,7 @@ pub fn run_stage(
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let started_at_unix_ms = unix_ms();
-    let _lock = StageLock::acquire(artifacts_dir, plan.stage)?;
+    let _lock = StageLock::acquire(artifacts_dir, &plan.lock_name())?;
     let mut cache = StatCache::open(&stat_cache_path(artifacts_dir));
 
     plan.check_inputs_exist()?;

@@ -48,7 +48,7 @@ pub mod train_outputs {
 
 /// Every stage in run order.
 pub fn pipeline_plans(config: &PipelineConfig) -> anyhow::Result<Vec<StagePlan>> {
-    Ok(vec![ingest_plan(config)?, tokenize_plan(config)?, train_plan(config)?])
+    Ok(vec![ingest_plan(config)?, tokenize_plan(config)?, train_plan(config)?, evaluate_plan(config)?, embed_plan(config, None)?, index_plan(config)?])
 }
 
 /// The model folder's files that decide its outputs, as stage inputs.
@@ -123,4 +123,199 @@ pub fn ingest_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
         }
     }
     Ok(plan)
+}
+
+pub const EMBED: &str = "embed";
+pub const INDEX: &str = "index";
+
+/// Output files of the embed stage.
+pub mod embed_outputs {
+    /// product_id and embedding (fixed-size list of f32), one row per catalog product.
+    pub const EMBEDDINGS: &str = "embeddings.parquet";
+}
+
+/// Shard `index` of `count` of a stage that splits its work across machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses "i/n" with 0 <= i < n.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let invalid = || format!("invalid shard {text:?}: expected i/n with 0 <= i < n, for example 0/4");
+        let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+        let index: usize = index.trim().parse().map_err(|_| invalid())?;
+        let count: usize = count.trim().parse().map_err(|_| invalid())?;
+        if count == 0 || index >= count {
+            return Err(invalid());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// True when `product_id` belongs to this shard: blake3 of the id, first 8 bytes as a
+    /// little-endian integer, modulo the shard count.
+    pub fn contains(&self, product_id: &str) -> bool {
+        let digest = blake3::hash(product_id.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest.as_bytes()[..8]);
+        (u64::from_le_bytes(first) % self.count as u64) as usize == self.index
+    }
+}
+
+/// Folder of the embed stage's output, or of one shard of it.
+pub fn embed_dir(config: &PipelineConfig, shard: Option<Shard>) -> std::path::PathBuf {
+    match shard {
+        None => config.stage_dir(EMBED),
+        Some(shard) => config.stage_dir(&format!("{EMBED}-shard-{}-of-{}", shard.index, shard.count)),
+    }
+}
+
+/// The tuned adapter's files as inputs of a stage that needs the tuned model.
+pub fn adapter_inputs(config: &PipelineConfig) -> Vec<StageInput> {
+    let train_dir = config.stage_dir(TRAIN);
+    ["adapter_config.json", "adapter_model.safetensors"]
+        .iter()
+        .map(|file| StageInput::artifact(train_dir.join(file), TRAIN))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct EmbedParameters<'a> {
+    embed: &'a crate::config::EmbedSection,
+    max_length_tokens: usize,
+    pooling: PoolingSetting,
+    shard: Option<Shard>,
+}
+
+pub fn embed_plan(config: &PipelineConfig, shard: Option<Shard>) -> anyhow::Result<StagePlan> {
+    let parameters = EmbedParameters {
+        embed: &config.embed,
+        max_length_tokens: config.model.max_length_tokens,
+        pooling: config.model.pooling,
+        shard,
+    };
+    let mut plan = StagePlan::new(EMBED, 1, &parameters, embed_dir(config, shard))?;
+    plan.inputs.push(StageInput::artifact(config.stage_dir(TOKENIZE).join(tokenize_outputs::TITLES), TOKENIZE));
+    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    plan.upstream.push(TOKENIZE);
+    if config.embed.model == crate::config::EmbedModel::Tuned {
+        plan.inputs.extend(adapter_inputs(config));
+        plan.upstream.push(TRAIN);
+    }
+    Ok(plan)
+}
+
+pub const EVALUATE: &str = "evaluate";
+
+/// Output files of the evaluate stage; `docs/evaluate-report.md` documents the report.
+pub mod evaluate_outputs {
+    /// Metrics per model and split, in the `lorasearch-evaluate-report/1` layout.
+    pub const REPORT_JSON: &str = "report.json";
+    /// The same numbers as a table for people.
+    pub const REPORT_MARKDOWN: &str = "report.md";
+
+    /// `roc_<split>.<extension>`: the ROC curves of every evaluated model on one chart.
+    pub fn roc_chart(split: &str, extension: &str) -> String {
+        format!("roc_{split}.{extension}")
+    }
+
+    /// `pr_<split>.<extension>`: the precision-recall curves of every evaluated model.
+    pub fn pr_chart(split: &str, extension: &str) -> String {
+        format!("pr_{split}.{extension}")
+    }
+}
+
+/// True when the train stage has completed with a LoRA adapter: its folder holds `manifest.json`
+/// and `adapter_config.json`. `lorasearch_inference::tuned_adapter_dir` applies the same test.
+pub fn train_has_adapter(config: &PipelineConfig) -> bool {
+    let train_dir = config.stage_dir(TRAIN);
+    train_dir.join(crate::manifest::MANIFEST_FILE).is_file() && train_dir.join("adapter_config.json").is_file()
+}
+
+#[derive(Serialize)]
+struct EvaluateParameters<'a> {
+    evaluate: &'a crate::config::EvaluateSection,
+    max_length_tokens: usize,
+    pooling: PoolingSetting,
+}
+
+/// The evaluate stage reads the tokenized validation and test pairs, the model, and the tuned
+/// adapter when the train stage has written one. Without an adapter it evaluates the untuned
+/// model only; once an adapter appears, its files are inputs, so the stage key changes and the
+/// stage reruns.
+pub fn evaluate_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
+    let parameters = EvaluateParameters {
+        evaluate: &config.evaluate,
+        max_length_tokens: config.model.max_length_tokens,
+        pooling: config.model.pooling,
+    };
+    let mut plan = StagePlan::new(EVALUATE, 1, &parameters, config.stage_dir(EVALUATE))?;
+    let tokenize_dir = config.stage_dir(TOKENIZE);
+    for file in [tokenize_outputs::QUERIES, tokenize_outputs::TITLES, tokenize_outputs::VALIDATION, tokenize_outputs::TEST] {
+        plan.inputs.push(StageInput::artifact(tokenize_dir.join(file), TOKENIZE));
+    }
+    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    if train_has_adapter(config) {
+        plan.inputs.extend(adapter_inputs(config));
+    }
+    plan.upstream.extend([TOKENIZE, TRAIN]);
+    Ok(plan)
+}
+
+/// Output files of the index stage.
+pub mod index_outputs {
+    /// The FAISS index, in FAISS's own format (`faiss.read_index` opens it).
+    pub const INDEX: &str = "index.faiss";
+    /// product_id per index row, in the order the vectors were added.
+    pub const ID_MAP: &str = "id_map.parquet";
+    /// Build time, recall@10 against exact search and retrieval quality on test queries.
+    pub const REPORT: &str = "report.json";
+}
+
+#[derive(Serialize)]
+struct IndexParameters<'a> {
+    index: &'a crate::config::IndexSection,
+    embed_model: crate::config::EmbedModel,
+    max_length_tokens: usize,
+    pooling: PoolingSetting,
+    seed: u64,
+}
+
+pub fn index_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
+    let parameters = IndexParameters {
+        index: &config.index,
+        embed_model: config.embed.model,
+        max_length_tokens: config.model.max_length_tokens,
+        pooling: config.model.pooling,
+        seed: config.pipeline.seed,
+    };
+    let mut plan = StagePlan::new(INDEX, 1, &parameters, config.stage_dir(INDEX))?;
+    for path in embedding_files(config) {
+        plan.inputs.push(StageInput::artifact(path, EMBED));
+    }
+    let tokenize_dir = config.stage_dir(TOKENIZE);
+    for file in [tokenize_outputs::QUERIES, tokenize_outputs::TITLES, tokenize_outputs::TEST] {
+        plan.inputs.push(StageInput::artifact(tokenize_dir.join(file), TOKENIZE));
+    }
+    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    if config.embed.model == crate::config::EmbedModel::Tuned {
+        plan.inputs.extend(adapter_inputs(config));
+    }
+    plan.upstream.push(EMBED);
+    Ok(plan)
+}
+
+/// The embedding files the index stage reads: the unsharded output, or every shard's.
+pub fn embedding_files(config: &PipelineConfig) -> Vec<std::path::PathBuf> {
+    if config.index.embed_shards == 0 {
+        return vec![embed_dir(config, None).join(embed_outputs::EMBEDDINGS)];
+    }
+    (0..config.index.embed_shards)
+        .map(|index| {
+            let shard = Shard { index, count: config.index.embed_shards };
+            embed_dir(config, Some(shard)).join(embed_outputs::EMBEDDINGS)
+        })
+        .collect()
 }

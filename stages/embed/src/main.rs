@@ -1,4 +1,7 @@
-//! `lorasearch-embed`: embeddings on demand for texts given on the command line or stdin.
+//! `lorasearch-embed`: the catalog embed stage, and embeddings on demand for texts given on the
+//! command line or stdin.
+
+mod catalog;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -6,14 +9,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use lorasearch_inference::{ModelChoice, embed_sorted, load_model};
+use lorasearch_runtime::stages::Shard;
 use lorasearch_runtime::{CommonArgs, PipelineConfig, UsageError, exit_code, threads};
 use serde::Serialize;
 
-/// Embed texts with the configured model and, when the train stage has produced one, the tuned
-/// adapter. Prints one JSON object per line: {"text": ..., "embedding": [...]}.
+/// Embed every catalog product with the tuned model (or the base model with `[embed] model =
+/// "base"`) and write `artifacts/embed/embeddings.parquet`; skips the work when nothing changed.
 ///
-/// Give texts with --text (repeatable) or one per line on stdin with --stdin. The catalog embed
-/// stage, which writes embeddings of every product, is not built yet.
+/// With --text (repeatable) or --stdin (one text per line), embed those texts instead with the
+/// configured model and, when the train stage has produced one, the tuned adapter, and print one
+/// JSON object per line: {"text": ..., "embedding": [...]}.
 #[derive(Debug, Parser)]
 #[command(name = "lorasearch-embed", version)]
 struct Args {
@@ -36,9 +41,18 @@ struct Args {
     #[arg(long, value_enum, value_name = "KIND", default_value = "none")]
     prefix: PrefixKind,
 
-    /// Texts per forward batch.
+    /// Texts per forward batch (on-demand mode; the stage uses `[embed] batch_size`).
     #[arg(long, value_name = "TEXTS", default_value_t = 64)]
     batch_size: usize,
+
+    /// Embed only shard I of N of the catalog (by a stable hash of product_id), into
+    /// artifacts/embed-shard-I-of-N/, for running shards on several machines.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    shard: Option<Shard>,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,13 +77,23 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> anyhow::Result<()> {
     let config = PipelineConfig::load(&args.common.config)?;
     threads::configure(config.pipeline.threads);
+    if args.texts.is_empty() && !args.stdin {
+        return catalog::run(&config, args.shard, args.common.force);
+    }
+    if args.shard.is_some() {
+        return Err(UsageError("--shard applies to the catalog stage, not to --text or --stdin".to_string()).into());
+    }
+    embed_on_demand(&config, args)
+}
+
+fn embed_on_demand(config: &PipelineConfig, args: &Args) -> anyhow::Result<()> {
     let texts = collect_texts(args)?;
     if args.batch_size == 0 {
         return Err(UsageError("--batch-size must be at least 1".to_string()).into());
     }
 
     let choice = if args.base { ModelChoice::Base } else { ModelChoice::TunedIfAvailable };
-    let model = load_model(&config, choice)?;
+    let model = load_model(config, choice)?;
     tracing::info!("embedding {} texts with {}", texts.len(), model.describe());
 
     let prefix = match args.prefix {
@@ -113,12 +137,7 @@ fn collect_texts(args: &Args) -> anyhow::Result<Vec<String>> {
         }
     }
     if texts.is_empty() {
-        let message = if args.stdin {
-            "stdin contained no texts"
-        } else {
-            "nothing to embed: give texts with --text TEXT (repeatable) or --stdin"
-        };
-        return Err(UsageError(message.to_string()).into());
+        return Err(UsageError("stdin contained no texts".to_string()).into());
     }
     Ok(texts)
 }
