@@ -9,6 +9,7 @@ CONFIG ?= pipeline.toml
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN := $(TARGET_DIR)/release
 MODEL_DIR := models/all-MiniLM-L6-v2
+QUERY ?= bmw 325i radio
 
 .PHONY: all build deps model pipeline status test test-slow clean
 
@@ -28,7 +29,11 @@ $(MODEL_DIR)/model.safetensors:
 pipeline: build model
 	$(BIN)/lorasearch-ingest --config $(CONFIG)
 	$(BIN)/lorasearch-tokenize --config $(CONFIG)
-	$(BIN)/lorasearch status --config $(CONFIG)
+	$(BIN)/lorasearch-train --config $(CONFIG)
+	$(BIN)/lorasearch-evaluate --config $(CONFIG)
+	$(BIN)/lorasearch-embed --config $(CONFIG)
+	$(BIN)/lorasearch-index --config $(CONFIG)
+	$(BIN)/lorasearch search --config $(CONFIG) "$(QUERY)" -k 5
 
 status: build
 	$(BIN)/lorasearch status --config $(CONFIG)

@@ -76,9 +76,9 @@ fn embed_stdin_reads_one_text_per_line() {
 }
 
 #[test]
-fn embed_without_texts_is_a_usage_error() {
+fn embed_empty_stdin_is_a_usage_error() {
     let project = Project::new(&esci_model_settings(""));
-    let output = project.run("lorasearch-embed", &[]);
+    let output = project.command("lorasearch-embed", &["--stdin"]).stdin(Stdio::null()).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--text"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("stdin contained no texts"), "{}", stderr(&output));
 }

@@ -10,7 +10,7 @@ use crate::columns::{RawLabel, Table};
 use crate::error::IngestError;
 use crate::labels::{LabelProblem, map_label};
 use crate::read::read_table;
-use crate::split::{Split, query_group_key, split_for_query};
+use crate::split::{Split, blake2b_mod10_split, query_group_key, split_for_query};
 
 /// One labelled (query, product) pair as ingest writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +100,7 @@ fn read_esci(settings: &IngestSection, examples_path: &Path, products_path: &Pat
     };
     let splits = match settings.split.method {
         SplitMethod::Column => Some(examples.text("split", "split", fix, false)?),
-        SplitMethod::Hash => None,
+        SplitMethod::Hash | SplitMethod::Blake2bMod10 => None,
     };
 
     let products_frame = read_table(products_path, settings.file_type, settings.text_encoding)?;
@@ -194,7 +194,7 @@ fn read_pairs(settings: &IngestSection, path: &Path, ingested: &mut Ingested) ->
             let name = columns.split.as_deref().unwrap_or("split");
             Some(table.text(name, "split", "Set `ingest.columns.split` to the column with train/validation/test, or use `ingest.split.method = \"hash\"`.", false)?)
         }
-        SplitMethod::Hash => None,
+        SplitMethod::Hash | SplitMethod::Blake2bMod10 => None,
     };
 
     ingested.rows_read = queries.len();
@@ -277,7 +277,7 @@ fn apply_rules(settings: &IngestSection, path: &Path, rows: Vec<SourceRow>, inge
         };
 
         let split = match (&settings.split.method, &row.split) {
-            (SplitMethod::Hash, _) => None,
+            (SplitMethod::Hash | SplitMethod::Blake2bMod10, _) => None,
             (SplitMethod::Column, None) => {
                 *ingested.dropped.entry("missing_split").or_default() += 1;
                 continue;
@@ -309,7 +309,10 @@ fn assign_splits(settings: &IngestSection, seed: u64, pairs: Vec<KeptPair>, inge
         ingested.splits.insert(split, Vec::new());
     }
     for kept in pairs {
-        let split = kept.split.unwrap_or_else(|| split_for_query(&kept.pair.query, seed, &settings.split));
+        let split = kept.split.unwrap_or_else(|| match settings.split.method {
+            SplitMethod::Blake2bMod10 => blake2b_mod10_split(&kept.pair.query),
+            _ => split_for_query(&kept.pair.query, seed, &settings.split),
+        });
         splits_of_query.entry(query_group_key(&kept.pair.query)).or_default().insert(split);
         ingested.splits.entry(split).or_default().push(kept.pair);
     }

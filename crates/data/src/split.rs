@@ -58,9 +58,33 @@ pub fn split_for_query(query: &str, seed: u64, shares: &SplitSettings) -> Split 
     }
 }
 
+/// The split of a query under the `blake2b-mod10` rule: the 8-byte BLAKE2b digest of the trimmed,
+/// lower-cased query as a big-endian integer, modulo 10; 0 is test, 1 validation, 2 to 9 train.
+pub fn blake2b_mod10_split(query: &str) -> Split {
+    use blake2::digest::consts::U8;
+    use blake2::{Blake2b, Digest};
+
+    let digest = Blake2b::<U8>::digest(query_group_key(query).as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest);
+    match u64::from_be_bytes(bytes) % 10 {
+        0 => Split::Test,
+        1 => Split::Validation,
+        _ => Split::Train,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blake2b_mod10_matches_python_hashlib() {
+        // int(hashlib.blake2b(b"angle bracket", digest_size=8).hexdigest(), 16) % 10 == 1
+        assert_eq!(blake2b_mod10_split("Angle Bracket "), Split::Validation);
+        // "deck over" gives bucket 3.
+        assert_eq!(blake2b_mod10_split("deck over"), Split::Train);
+    }
 
     #[test]
     fn same_query_in_other_case_gets_same_split() {

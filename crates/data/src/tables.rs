@@ -37,6 +37,10 @@ pub struct TokenTable {
     pub token_ids: Vec<Vec<u32>>,
     /// Token count before truncation, special tokens included.
     pub original_lengths: Vec<u32>,
+    /// Titles table only: the first this many rows are the catalog (one per product, in catalog
+    /// order); later rows are other titles that pairs give for a catalog product. Written as the
+    /// boolean column `in_catalog`.
+    pub catalog_rows: Option<usize>,
 }
 
 /// A split as indices into the query and title token tables.
@@ -123,6 +127,10 @@ pub fn write_token_table(path: &Path, text_column: &str, table: &TokenTable) -> 
     columns.push(Column::new("length_tokens".into(), lengths));
     columns.push(Column::new("original_length_tokens".into(), table.original_lengths.as_slice()));
     columns.push(Column::new("truncated".into(), truncated));
+    if let Some(catalog_rows) = table.catalog_rows {
+        let in_catalog: Vec<bool> = (0..table.token_ids.len()).map(|row| row < catalog_rows).collect();
+        columns.push(Column::new("in_catalog".into(), in_catalog));
+    }
     write(path, columns).map_err(|error| write_error(error.to_string()))
 }
 
@@ -138,7 +146,13 @@ pub fn read_token_table(path: &Path, text_column: &str) -> Result<TokenTable, In
     };
     let token_ids = table.token_lists("token_ids", TOKENIZE_FIX)?;
     let original_lengths = table.integers("original_length_tokens", TOKENIZE_FIX)?.into_iter().map(|value| value as u32).collect();
-    Ok(TokenTable { texts, product_ids, token_ids, original_lengths })
+    let catalog_rows = if table.has_column("in_catalog") {
+        let flags = table.flags("in_catalog", "catalog flag", TOKENIZE_FIX)?;
+        Some(flags.iter().take_while(|flag| **flag == Some(true)).count())
+    } else {
+        None
+    };
+    Ok(TokenTable { texts, product_ids, token_ids, original_lengths, catalog_rows })
 }
 
 /// Writes a pair index: query_index (u32), title_index (u32), relevance_label (i32).

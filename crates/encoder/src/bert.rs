@@ -74,6 +74,19 @@ impl Embeddings {
         })
     }
 
+    /// Lists every weight with its Hugging Face name.
+    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor)> {
+        let mut parameters = vec![
+            ("embeddings.word_embeddings.weight".to_owned(), &mut self.word_embeddings),
+            ("embeddings.position_embeddings.weight".to_owned(), &mut self.position_embeddings),
+            ("embeddings.token_type_embeddings.weight".to_owned(), &mut self.token_type_embeddings),
+        ];
+        for (suffix, tensor) in self.layer_norm.parameters_mut() {
+            parameters.push((format!("embeddings.LayerNorm.{suffix}"), tensor));
+        }
+        parameters
+    }
+
     /// Maps `[batch, seq]` ids and positions to `[batch, seq, hidden]`. Every token has type 0.
     fn forward(
         &self,
@@ -329,6 +342,34 @@ impl EncoderLayer {
         ]
     }
 
+    /// Lists every weight of the layer with its name below `encoder.layer.{i}.`.
+    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor)> {
+        let mut parameters = Vec::new();
+        let Self { attention, attention_output, intermediate, output, .. } = self;
+        let linears = [
+            ("attention.self.query", &mut attention.query),
+            ("attention.self.key", &mut attention.key),
+            ("attention.self.value", &mut attention.value),
+            ("attention.output.dense", &mut attention_output.dense),
+            ("intermediate.dense", &mut intermediate.dense),
+            ("output.dense", &mut output.dense),
+        ];
+        for (module, linear) in linears {
+            for (suffix, tensor) in linear.base_mut().parameters_mut() {
+                parameters.push((format!("{module}.{suffix}"), tensor));
+            }
+        }
+        for (module, layer_norm) in [
+            ("attention.output.LayerNorm", &mut attention_output.layer_norm),
+            ("output.LayerNorm", &mut output.layer_norm),
+        ] {
+            for (suffix, tensor) in layer_norm.parameters_mut() {
+                parameters.push((format!("{module}.{suffix}"), tensor));
+            }
+        }
+        parameters
+    }
+
     fn linears(&self) -> [(&'static str, &LoraLinear); 6] {
         [
             ("attention.self.query", &self.attention.query),
@@ -410,6 +451,18 @@ impl BertModel {
                     .map(|(suffix, linear)| (format!("encoder.layer.{index}.{suffix}"), linear))
             })
             .collect()
+    }
+
+    /// Lists every weight of the model (embeddings, dense layers, layer norms) with its Hugging
+    /// Face name, such as `encoder.layer.0.attention.self.query.weight`.
+    pub(crate) fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor)> {
+        let mut parameters = self.embeddings.parameters_mut();
+        for (index, layer) in self.layers.iter_mut().enumerate() {
+            for (name, tensor) in layer.parameters_mut() {
+                parameters.push((format!("encoder.layer.{index}.{name}"), tensor));
+            }
+        }
+        parameters
     }
 
     /// Lists every dense layer with its full module name.

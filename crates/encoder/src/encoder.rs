@@ -306,6 +306,26 @@ impl Encoder {
         Ok(())
     }
 
+    /// Makes every weight of the model trainable, for full fine-tuning, and returns them under
+    /// their Hugging Face names. Attached adapters are merged in first.
+    ///
+    /// # Errors
+    /// When a tensor operation fails.
+    pub fn make_fully_trainable(&mut self) -> Result<Vec<(String, Var)>> {
+        self.merge_adapters()?;
+        crate::full::make_trainable(&mut self.model)
+    }
+
+    /// Writes the model as a Hugging Face model folder: `model.safetensors` with the current
+    /// weights, and the configuration, tokenizer and pooling files of the folder it was loaded
+    /// from. Attached adapters are not merged; merge them first to include them.
+    ///
+    /// # Errors
+    /// When a file cannot be read or written.
+    pub fn save_model_folder(&self, folder: &Path) -> Result<()> {
+        crate::full::save_model_folder(&self.model, &self.folder, folder)
+    }
+
     /// Folds every adapter into its frozen weight, `W += scaling * B A`, and removes the
     /// adapters; the model then computes the same embeddings faster, without trainable tensors.
     ///

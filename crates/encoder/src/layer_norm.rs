@@ -29,6 +29,11 @@ impl LayerNorm {
         Ok(Self { weight, bias, eps })
     }
 
+    /// The scale and the shift with their Hugging Face name suffixes, for full fine-tuning.
+    pub(crate) fn parameters_mut(&mut self) -> [(&'static str, &mut Tensor); 2] {
+        [("weight", &mut self.weight), ("bias", &mut self.bias)]
+    }
+
     pub(crate) fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let mean = xs.mean_keepdim(D::Minus1)?;
         let centred = xs.broadcast_sub(&mean)?;

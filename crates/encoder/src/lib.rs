@@ -43,6 +43,7 @@ mod bert;
 mod config;
 mod encoder;
 mod error;
+mod full;
 mod layer_norm;
 mod linear;
 mod lora;

@@ -37,6 +37,11 @@ impl FrozenLinear {
         &self.weight
     }
 
+    /// The weight and the bias with their Hugging Face name suffixes, for full fine-tuning.
+    pub(crate) fn parameters_mut(&mut self) -> [(&'static str, &mut Tensor); 2] {
+        [("weight", &mut self.weight), ("bias", &mut self.bias)]
+    }
+
     /// Replaces the weight, keeping its shape; used when a LoRA update is merged in.
     pub(crate) fn set_weight(&mut self, weight: Tensor) {
         self.weight = weight;

@@ -154,6 +154,11 @@ impl LoraLinear {
         self.base.out_features()
     }
 
+    /// The frozen layer under the adapter.
+    pub(crate) fn base_mut(&mut self) -> &mut FrozenLinear {
+        &mut self.base
+    }
+
     pub(crate) fn adapter(&self) -> Option<&LoraAdapter> {
         self.adapter.as_ref()
     }

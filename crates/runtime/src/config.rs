@@ -226,6 +226,12 @@ pub enum SplitMethod {
     Hash,
     /// Honour the input's split column (`split` for ESCI, `[ingest.columns] split` otherwise).
     Column,
+    /// A fixed rule that other tools can reproduce: the 8-byte BLAKE2b digest of the query
+    /// (trimmed, lower-cased, UTF-8) read as a big-endian integer, modulo 10; bucket 0 is test,
+    /// 1 validation, the rest train. Python: `int(hashlib.blake2b(key, digest_size=8).hexdigest(), 16) % 10`.
+    /// The shares and the seed are not used.
+    #[serde(rename = "blake2b-mod10")]
+    Blake2bMod10,
 }
 
 /// `[ingest.split]`.

@@ -70,7 +70,7 @@ pub fn tokenize_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
         query_prefix: &config.model.query_prefix,
         passage_prefix: &config.model.passage_prefix,
     };
-    let mut plan = StagePlan::new(TOKENIZE, 1, &parameters, config.stage_dir(TOKENIZE))?;
+    let mut plan = StagePlan::new(TOKENIZE, 2, &parameters, config.stage_dir(TOKENIZE))?;
     let ingest_dir = config.stage_dir(INGEST);
     for file in [ingest_outputs::TRAIN, ingest_outputs::VALIDATION, ingest_outputs::TEST, ingest_outputs::CATALOG] {
         plan.inputs.push(StageInput::artifact(ingest_dir.join(file), INGEST));
@@ -227,8 +227,8 @@ pub mod evaluate_outputs {
     }
 }
 
-/// True when the train stage has completed with a LoRA adapter: its folder holds `manifest.json`
-/// and `adapter_config.json`. `lorasearch_inference::tuned_adapter_dir` applies the same test.
+/// True when the train stage has completed with a LoRA adapter: its folder contains
+/// `manifest.json` and `adapter_config.json`. `lorasearch_inference::tuned_adapter_dir` applies the same test.
 pub fn train_has_adapter(config: &PipelineConfig) -> bool {
     let train_dir = config.stage_dir(TRAIN);
     train_dir.join(crate::manifest::MANIFEST_FILE).is_file() && train_dir.join("adapter_config.json").is_file()
@@ -243,7 +243,7 @@ struct EvaluateParameters<'a> {
 
 /// The evaluate stage reads the tokenized validation and test pairs, the model, and the tuned
 /// adapter when the train stage has written one. Without an adapter it evaluates the untuned
-/// model only; once an adapter appears, its files are inputs, so the stage key changes and the
+/// model only. Once an adapter appears, its files are inputs, so the stage key changes and the
 /// stage reruns.
 pub fn evaluate_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
     let parameters = EvaluateParameters {

@@ -14,7 +14,9 @@ pub fn run(config: &PipelineConfig, shard: Option<Shard>, force: bool) -> anyhow
     run_stage(&plan, &config.artifacts_dir(), force, |work| {
         let titles_path = config.stage_dir(TOKENIZE).join(tokenize_outputs::TITLES);
         let titles = read_token_table(&titles_path, "product_title")?;
-        let selected: Vec<usize> = (0..titles.product_ids.len())
+        // Rows after the catalog are other titles of catalog products, kept for evaluation only.
+        let catalog_rows = titles.catalog_rows.unwrap_or(titles.product_ids.len());
+        let selected: Vec<usize> = (0..catalog_rows)
             .filter(|&row| shard.is_none_or(|shard| shard.contains(&titles.product_ids[row])))
             .collect();
 
@@ -23,7 +25,7 @@ pub fn run(config: &PipelineConfig, shard: Option<Shard>, force: bool) -> anyhow
             EmbedModel::Base => ModelChoice::Base,
         };
         let model = work.timed("load_model", |_| load_model(config, choice))?;
-        tracing::info!("embed: {} of {} products with {}", selected.len(), titles.product_ids.len(), model.describe());
+        tracing::info!("embed: {} of {catalog_rows} products with {}", selected.len(), model.describe());
 
         let token_ids: Vec<Vec<u32>> = selected.iter().map(|&row| titles.token_ids[row].clone()).collect();
         let started = std::time::Instant::now();

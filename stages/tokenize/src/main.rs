@@ -46,8 +46,18 @@ fn tokenize(config: &PipelineConfig, work: &mut StageWork) -> anyhow::Result<()>
     let ingest_dir = config.stage_dir(INGEST);
 
     let catalog = read_catalog(&ingest_dir.join(ingest_outputs::CATALOG))?;
-    let title_row: HashMap<&str, u32> =
-        catalog.product_ids.iter().enumerate().map(|(row, id)| (id.as_str(), row as u32)).collect();
+    // Title rows: the catalog first (one per product), then any other title a pair gives for a
+    // catalog product, so every pair keeps its own title text.
+    let catalog_products = catalog.product_ids.len();
+    let mut title_ids = catalog.product_ids.clone();
+    let mut title_texts = catalog.product_titles.clone();
+    let mut title_row: HashMap<(String, String), u32> = title_ids
+        .iter()
+        .zip(&title_texts)
+        .enumerate()
+        .map(|(row, (id, title))| ((id.clone(), title.clone()), row as u32))
+        .collect();
+    let known_products: std::collections::HashSet<&str> = catalog.product_ids.iter().map(String::as_str).collect();
 
     // Distinct queries in order of first appearance over train, validation and test.
     let mut query_texts: Vec<String> = Vec::new();
@@ -68,9 +78,16 @@ fn tokenize(config: &PipelineConfig, work: &mut StageWork) -> anyhow::Result<()>
                 next
             });
             let product_id = &pairs.product_ids[row];
-            let title_index = *title_row.get(product_id.as_str()).with_context(|| {
-                format!("{} row {}: product {product_id} is not in the catalog; rerun lorasearch-ingest --force", path.display(), row + 1)
-            })?;
+            if !known_products.contains(product_id.as_str()) {
+                anyhow::bail!("{} row {}: product {product_id} is not in the catalog; rerun lorasearch-ingest --force", path.display(), row + 1);
+            }
+            let key = (product_id.clone(), pairs.product_titles[row].clone());
+            let next = title_ids.len() as u32;
+            let title_index = *title_row.entry(key).or_insert_with(|| {
+                title_ids.push(product_id.clone());
+                title_texts.push(pairs.product_titles[row].clone());
+                next
+            });
             index.query_index.push(query_index);
             index.title_index.push(title_index);
             index.relevance_labels.push(pairs.relevance_labels[row]);
@@ -82,8 +99,10 @@ fn tokenize(config: &PipelineConfig, work: &mut StageWork) -> anyhow::Result<()>
         tokenize_texts(&tokenizer, &config.model.query_prefix, query_texts, Vec::new(), "queries")
     })?;
     let titles = work.timed("tokenize_titles", |_| {
-        tokenize_texts(&tokenizer, &config.model.passage_prefix, catalog.product_titles, catalog.product_ids, "titles")
+        tokenize_texts(&tokenizer, &config.model.passage_prefix, title_texts, title_ids, "titles")
     })?;
+    let mut titles = titles;
+    titles.catalog_rows = Some(catalog_products);
 
     work.timed("write", |work| {
         write_token_table(&work.output_path(tokenize_outputs::QUERIES), "query", &queries)?;
@@ -95,6 +114,8 @@ fn tokenize(config: &PipelineConfig, work: &mut StageWork) -> anyhow::Result<()>
     })?;
 
     record_lengths(work, config.model.max_length_tokens, &queries, &titles);
+    work.record_metric("catalog_products", catalog_products);
+    work.record_metric("title_variants", titles.texts.len() - catalog_products);
     for (file, index) in &indices {
         let split = file.trim_end_matches(".parquet");
         work.record_metric(&format!("pairs_{split}"), index.len());

@@ -1,0 +1,123 @@
+//! `lorasearch-bench`: throughput of the encoder and the FAISS index on this machine, printed as
+//! Markdown rows for BENCHMARKS.md. `make bench` runs it with the thread count fixed.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+use lorasearch_ann::{IndexSettings, VectorIndex, recall_at_k};
+use lorasearch_data::read::read_table;
+use lorasearch_encoder::{Encoder, EncoderOptions};
+use lorasearch_runtime::config::{FileType, TextEncoding};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Measure encoder throughput on real product titles and FAISS build and search speed.
+#[derive(Debug, Parser)]
+#[command(name = "lorasearch-bench", version)]
+struct Args {
+    /// Hugging Face model folder.
+    #[arg(long, value_name = "PATH", default_value = "models/all-MiniLM-L6-v2")]
+    model: PathBuf,
+
+    /// ESCI products file whose titles are embedded.
+    #[arg(long, value_name = "PATH", default_value = "data/esci-sample/shopping_queries_dataset_products.parquet")]
+    products: PathBuf,
+
+    /// Titles embedded per measurement (the file's titles repeated as needed).
+    #[arg(long, value_name = "TEXTS", default_value_t = 1024)]
+    texts: usize,
+
+    /// Texts per forward batch.
+    #[arg(long, value_name = "TEXTS", default_value_t = 64)]
+    batch_size: usize,
+
+    /// Synthetic unit vectors in the index benchmark.
+    #[arg(long, value_name = "VECTORS", default_value_t = 10_000)]
+    vectors: usize,
+
+    /// Queries in the index benchmark.
+    #[arg(long, value_name = "QUERIES", default_value_t = 1_000)]
+    queries: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
+    println!("| benchmark | setting | result |");
+    println!("|---|---|---|");
+    encoder_throughput(&args, &threads)?;
+    index_speed(&args, &threads)?;
+    Ok(())
+}
+
+fn encoder_throughput(args: &Args, threads: &str) -> anyhow::Result<()> {
+    let frame = read_table(&args.products, FileType::Auto, TextEncoding::Utf8)?;
+    let titles: Vec<String> = frame
+        .column("product_title")
+        .context("the products file has no product_title column")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    anyhow::ensure!(!titles.is_empty(), "{} has no titles", args.products.display());
+    let texts: Vec<&str> = titles.iter().cycle().take(args.texts).map(String::as_str).collect();
+
+    let encoder = Encoder::load(&args.model, EncoderOptions::default())?;
+    let token_ids = encoder.tokenizer().encode_batch(&texts)?;
+    let mean_tokens = token_ids.iter().map(Vec::len).sum::<usize>() as f64 / token_ids.len() as f64;
+
+    // One warm-up batch, then the timed pass in input order (batches padded to their longest).
+    encoder.embed_token_ids(&token_ids[..args.batch_size.min(token_ids.len())])?;
+    let started = Instant::now();
+    for batch in token_ids.chunks(args.batch_size) {
+        encoder.embed_token_ids(batch)?;
+    }
+    let per_second = texts.len() as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "| encoder forward, all-MiniLM-L6-v2, real ESCI titles (mean {mean_tokens:.1} tokens) | batch {}, {} texts, threads {threads} | {per_second:.1} texts/s |",
+        args.batch_size,
+        texts.len()
+    );
+    Ok(())
+}
+
+fn index_speed(args: &Args, threads: &str) -> anyhow::Result<()> {
+    const DIMENSION: usize = 384;
+    let vectors = clustered_unit_vectors(args.vectors, DIMENSION, 100, 7);
+    let queries = clustered_unit_vectors(args.queries, DIMENSION, 100, 8);
+
+    for settings in [
+        IndexSettings { factory: "HNSW32,Flat".into(), ef_construction: 200, ef_search: 100, nprobe: 16 },
+        IndexSettings { factory: "Flat".into(), ..IndexSettings::default() },
+    ] {
+        let started = Instant::now();
+        let mut index = VectorIndex::build(&vectors, DIMENSION, &settings)?;
+        let build_s = started.elapsed().as_secs_f64();
+        let report = recall_at_k(&mut index, &vectors, &queries, 10)?;
+        println!(
+            "| FAISS {} (efConstruction {}, efSearch {}), synthetic clustered unit vectors | {} x {DIMENSION}, {} queries, k 10, threads {threads} | build {build_s:.2} s, recall@10 {:.4}, {:.0} queries/s (batched) |",
+            settings.factory, settings.ef_construction, settings.ef_search, args.vectors, report.queries, report.recall, report.queries_per_second
+        );
+    }
+    Ok(())
+}
+
+/// Unit vectors scattered around `clusters` random centres; the same seed gives the same data.
+fn clustered_unit_vectors(count: usize, dimension: usize, clusters: usize, seed: u64) -> Vec<f32> {
+    let mut centre_rng = StdRng::seed_from_u64(0);
+    let centres: Vec<Vec<f32>> =
+        (0..clusters).map(|_| (0..dimension).map(|_| centre_rng.random_range(-1.0f32..1.0)).collect()).collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut vectors = Vec::with_capacity(count * dimension);
+    for _ in 0..count {
+        let centre = &centres[rng.random_range(0..clusters)];
+        let mut vector: Vec<f32> = centre.iter().map(|value| value + rng.random_range(-0.6f32..0.6)).collect();
+        let norm = vector.iter().map(|value| value * value).sum::<f32>().sqrt();
+        vector.iter_mut().for_each(|value| *value /= norm);
+        vectors.extend(vector);
+    }
+    vectors
+}
