@@ -11,7 +11,7 @@ BIN := $(TARGET_DIR)/release
 MODEL_DIR := models/all-MiniLM-L6-v2
 QUERY ?= bmw 325i radio
 
-.PHONY: all build deps model pipeline status test test-slow clean
+.PHONY: all build deps model pipeline status test bench bench-homedepot clean
 
 all: build
 
@@ -41,6 +41,16 @@ status: build
 # The default suite; tests find the stage binaries next to the test executables.
 test: build model
 	$(CARGO) test --release --workspace
+
+# Throughput of the encoder and the FAISS index on this machine, appended to BENCHMARKS.md.
+bench: build model
+	scripts/bench.sh
+
+# The Home Depot benchmark: make bench-homedepot DATA=/path/to/train.csv.zip [MODE=quick|full]
+MODE ?= quick
+bench-homedepot: build model
+	@test -n "$(DATA)" || { echo "usage: make bench-homedepot DATA=/path/to/train.csv.zip [MODE=quick|full]"; exit 2; }
+	scripts/bench-homedepot.sh "$(DATA)" $(MODE)
 
 clean:
 	rm -rf artifacts

@@ -37,9 +37,9 @@ pub struct TokenTable {
     pub token_ids: Vec<Vec<u32>>,
     /// Token count before truncation, special tokens included.
     pub original_lengths: Vec<u32>,
-    /// Titles table only: the first this many rows are the catalog (one per product, in catalog
-    /// order); later rows are other titles that pairs give for a catalog product. Written as the
-    /// boolean column `in_catalog`.
+    /// Titles table only: the number of leading rows that form the catalog, one per product in
+    /// catalog order. Later rows are other titles that pairs give for a catalog product. The file
+    /// stores this as the boolean column `in_catalog`.
     pub catalog_rows: Option<usize>,
 }
 

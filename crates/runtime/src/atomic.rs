@@ -54,7 +54,7 @@ pub fn swap_into_place(staged: &Path, target: &Path) -> anyhow::Result<()> {
 
     match exchange(staged, target) {
         Ok(()) => {
-            // `staged` now holds the previous outputs.
+            // `staged` now contains the previous outputs.
             fs::remove_dir_all(staged).with_context(|| format!("cannot remove the previous outputs in {}", staged.display()))?;
         }
         Err(error) if error.raw_os_error() == Some(libc::EINVAL) || error.raw_os_error() == Some(libc::ENOSYS) => {

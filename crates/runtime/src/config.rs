@@ -39,7 +39,7 @@ pub struct PipelineConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineSection {
-    /// Folder that holds one subfolder per stage.
+    /// Folder with one subfolder per stage.
     pub artifacts_dir: PathBuf,
     /// Seed for every random choice (splits, initialisation, shuffling).
     pub seed: u64,
@@ -53,7 +53,7 @@ impl Default for PipelineSection {
     }
 }
 
-/// How token embeddings become one sentence embedding.
+/// Pooling of token embeddings into one sentence embedding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PoolingSetting {
@@ -69,7 +69,7 @@ pub enum PoolingSetting {
 pub struct ModelSection {
     /// Hugging Face model folder (config.json, model.safetensors, tokenizer.json).
     pub path: PathBuf,
-    /// Longest token sequence fed to the encoder, special tokens included; longer texts are truncated.
+    /// Maximum tokens per text fed to the encoder, special tokens included; longer texts are truncated.
     pub max_length_tokens: usize,
     pub pooling: PoolingSetting,
     /// Text put before every query (e5 models expect "query: ").
@@ -125,7 +125,7 @@ pub enum TextEncoding {
     Latin1,
 }
 
-/// What ingest does with a label outside the expected set.
+/// Ingest's action on a label outside the expected set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnknownLabelPolicy {
@@ -176,7 +176,7 @@ impl Default for IngestSection {
     }
 }
 
-/// `[ingest.columns]`: the column that holds each field of a pairs table.
+/// `[ingest.columns]`: the column name of each field of a pairs table.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ColumnMapping {
@@ -218,7 +218,7 @@ impl Default for LabelRule {
     }
 }
 
-/// How pairs are assigned to train, validation and test.
+/// Rule that assigns pairs to train, validation and test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SplitMethod {
@@ -251,7 +251,7 @@ impl Default for SplitSettings {
     }
 }
 
-/// What training updates.
+/// Weights that training updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrainMethod {
@@ -354,7 +354,7 @@ impl Default for EvaluateSection {
     }
 }
 
-/// Which weights embed the catalog.
+/// Weights that embed the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EmbedModel {
@@ -441,7 +441,7 @@ impl PipelineConfig {
         }
     }
 
-    /// Folder that holds the artifacts of `stage`.
+    /// Returns the folder with the artifacts of `stage`.
     pub fn stage_dir(&self, stage: &str) -> PathBuf {
         self.artifacts_dir().join(stage)
     }

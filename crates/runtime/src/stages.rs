@@ -25,9 +25,10 @@ pub mod ingest_outputs {
 
 /// Output files of the tokenize stage.
 pub mod tokenize_outputs {
-    /// One row per distinct query: query, token_ids, length_tokens, truncated.
+    /// One row per distinct query: query, token_ids, length_tokens, original_length_tokens, truncated.
     pub const QUERIES: &str = "queries.parquet";
-    /// One row per catalog product: product_id, product_title, token_ids, length_tokens, truncated.
+    /// One row per catalog product, then other titles that pairs give for a catalog product:
+    /// product_id, product_title, token_ids, length_tokens, truncated, in_catalog.
     pub const TITLES: &str = "titles.parquet";
     /// Per split: query_index, title_index (rows of the two files above), relevance_label.
     pub const TRAIN: &str = "train.parquet";

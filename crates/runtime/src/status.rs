@@ -28,8 +28,8 @@ impl StageStatus {
     }
 }
 
-/// Computes the status of every plan, in order; a stage whose upstream is not up to date is
-/// stale too, because rerunning the upstream stage may change its inputs.
+/// Computes the status of every plan, in order. A stage whose upstream is not up to date is stale
+/// too, because rerunning the upstream stage may change its inputs.
 pub fn pipeline_status(plans: &[StagePlan], cache: &mut StatCache) -> anyhow::Result<Vec<(&'static str, StageStatus)>> {
     let mut known: BTreeMap<&'static str, StageStatus> = BTreeMap::new();
     let mut statuses = Vec::with_capacity(plans.len());
