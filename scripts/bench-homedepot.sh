@@ -84,7 +84,7 @@ TOML
 export RAYON_NUM_THREADS=2 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 timings="$work/timings.tsv"
 : > "$timings"
-for stage in ingest tokenize train evaluate; do
+for stage in ingest tokenize train evaluate embed index; do
     echo "== $stage"
     /usr/bin/time -f "%e\t%M" -o "$work/time-$stage.txt" "$bin/lorasearch-$stage" --config "$work/pipeline.toml" --force
     printf '%s\t%s\n' "$stage" "$(cat "$work/time-$stage.txt")" >> "$timings"

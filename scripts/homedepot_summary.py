@@ -75,6 +75,30 @@ def main():
             f"| {fmt(splits['test']['roc_auc'])} ({splits['test']['pairs']} pairs) | {fmt(model['pairs_per_second'], 1)} |"
         )
 
+    embed_manifest = os.path.join(artifacts, "embed", "manifest.json")
+    index_report = os.path.join(artifacts, "index", "report.json")
+    if os.path.exists(embed_manifest) and os.path.exists(index_report):
+        embed = read_json(embed_manifest)["metrics"]
+        index = read_json(index_report)
+        recall = index["recall"]
+        settings = index["settings"]
+        print()
+        print("| catalog measurement | figure |")
+        print("|---|---|")
+        print(f"| embed, tuned model, length-sorted batches of 64 | {embed['products']} products, {fmt(embed['products_per_second'], 1)} products/s |")
+        print(
+            f"| FAISS {settings['factory']} (efConstruction {settings['ef_construction']}, efSearch {settings['ef_search']}): "
+            f"build / recall@10 / queries per second (batched, {recall['queries']} catalog vectors as queries) "
+            f"| {index['build_ms'] / 1000:.1f} s / {fmt(recall['recall'])} / {recall['queries_per_second']:.0f} |"
+        )
+        print(f"| exact search used as the recall reference (a plain scalar loop in Rust, not tuned for speed), queries per second | {recall['exact_queries_per_second']:.0f} |")
+        retrieval = index["retrieval"]
+        if retrieval.get("status") == "measured":
+            print(
+                f"| test queries against the full catalog ({retrieval['queries']} queries with a relevant product) "
+                f"| Recall@10 {fmt(retrieval['recall_at_k'])}, nDCG@10 {fmt(retrieval['ndcg_at_k'])}, MRR@10 {fmt(retrieval['mrr_at_k'])} |"
+            )
+
 
 if __name__ == "__main__":
     main()
