@@ -6,9 +6,12 @@ use anyhow::Context;
 use lorasearch_ann::{IndexSettings, VectorIndex};
 use lorasearch_data::tables::{read_catalog, read_id_map};
 use lorasearch_inference::{ModelChoice, embed_sorted, load_model};
-use lorasearch_runtime::config::EmbedModel;
 use lorasearch_runtime::manifest::MANIFEST_FILE;
 use lorasearch_runtime::stages::{INDEX, INGEST, index_outputs, ingest_outputs};
+use lorasearch_runtime::hashing::StatCache;
+use lorasearch_runtime::stage::stat_cache_path;
+use lorasearch_runtime::stages;
+use lorasearch_runtime::status::{StageStatus, stage_status};
 use lorasearch_runtime::{PipelineConfig, UsageError};
 use serde::Serialize;
 
@@ -41,6 +44,15 @@ pub fn search(config: &PipelineConfig, request: &SearchRequest) -> anyhow::Resul
     if !index_dir.join(MANIFEST_FILE).is_file() {
         anyhow::bail!("no complete index in {}: run lorasearch-index (or make pipeline) first", index_dir.display());
     }
+    // The query must be embedded with the model, adapter and catalog the index was built from.
+    let mut cache = StatCache::open(&stat_cache_path(&config.artifacts_dir()));
+    if let StageStatus::Stale { reasons } = stage_status(&stages::index_plan(config)?, &mut cache)? {
+        anyhow::bail!(
+            "the index in {} is stale ({}); run make pipeline (or lorasearch-embed and lorasearch-index) so that queries and products are embedded with the same model",
+            index_dir.display(),
+            reasons.join("; ")
+        );
+    }
     let settings = IndexSettings {
         factory: config.index.factory.clone(),
         ef_construction: config.index.ef_construction,
@@ -54,11 +66,7 @@ pub fn search(config: &PipelineConfig, request: &SearchRequest) -> anyhow::Resul
     let titles: HashMap<&str, &str> =
         catalog.product_ids.iter().map(String::as_str).zip(catalog.product_titles.iter().map(String::as_str)).collect();
 
-    let choice = match config.embed.model {
-        EmbedModel::Tuned => ModelChoice::Tuned,
-        EmbedModel::Base => ModelChoice::Base,
-    };
-    let model = load_model(config, choice)?;
+    let model = load_model(config, ModelChoice::for_catalog(config))?;
     index.check_dimension(model.encoder.hidden_size())?;
 
     let text = format!("{}{}", config.model.query_prefix, request.query);

@@ -40,7 +40,7 @@ fn changed_parameter_is_named() {
 
     let report = status(&project);
     assert!(report.contains("ingest     stale"), "{report}");
-    assert!(report.contains("parameter `ingest.seed` changed"), "{report}");
+    assert!(report.contains("parameter `seed` changed"), "{report}");
 }
 
 #[test]

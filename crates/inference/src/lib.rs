@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use lorasearch_encoder::{ADAPTER_CONFIG_FILE, Encoder, EncoderOptions, Pooling};
-use lorasearch_runtime::config::PoolingSetting;
+use lorasearch_runtime::config::{EmbedModel, PoolingSetting};
 use lorasearch_runtime::manifest::MANIFEST_FILE;
 use lorasearch_runtime::{PipelineConfig, progress};
 
@@ -33,48 +33,83 @@ pub enum ModelChoice {
     Tuned,
 }
 
+impl ModelChoice {
+    /// The model that embeds the catalog, and so also the queries searched against it:
+    /// `[embed] model`.
+    pub fn for_catalog(config: &PipelineConfig) -> Self {
+        match config.embed.model {
+            EmbedModel::Tuned => Self::Tuned,
+            EmbedModel::Base => Self::Base,
+        }
+    }
+}
+
 /// A loaded encoder and a description of what was loaded, for logs and reports.
 pub struct LoadedModel {
     pub encoder: Encoder,
-    /// The adapter folder merged into the weights, if any.
+    /// The tuned output in use: an adapter folder merged into the weights, or the model folder
+    /// that `method = "full"` training wrote.
     pub adapter: Option<PathBuf>,
 }
 
 impl LoadedModel {
     pub fn describe(&self) -> String {
         match &self.adapter {
+            Some(tuned) if tuned.as_path() == self.encoder.folder() => format!("{} (fully fine-tuned)", tuned.display()),
             Some(adapter) => format!("{} with the adapter in {}", self.encoder.folder().display(), adapter.display()),
             None => format!("{} (untuned)", self.encoder.folder().display()),
         }
     }
 }
 
-/// Folder of the tuned adapter, when the train stage has completed.
-pub fn tuned_adapter_dir(config: &PipelineConfig) -> Option<PathBuf> {
+/// What the train stage left: a LoRA adapter, or a whole model folder (`method = "full"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TunedOutput {
+    Adapter(PathBuf),
+    FullModel(PathBuf),
+}
+
+/// The train stage's tuned output, when the stage has completed.
+pub fn tuned_output(config: &PipelineConfig) -> Option<TunedOutput> {
     let dir = config.stage_dir("train");
-    let complete = dir.join(MANIFEST_FILE).is_file() && dir.join(ADAPTER_CONFIG_FILE).is_file();
-    complete.then_some(dir)
+    if !dir.join(MANIFEST_FILE).is_file() {
+        return None;
+    }
+    if dir.join(ADAPTER_CONFIG_FILE).is_file() {
+        return Some(TunedOutput::Adapter(dir));
+    }
+    dir.join("model.safetensors").is_file().then_some(TunedOutput::FullModel(dir))
 }
 
 /// Loads the configured model folder, merging the tuned adapter as `choice` asks.
 pub fn load_model(config: &PipelineConfig, choice: ModelChoice) -> anyhow::Result<LoadedModel> {
-    let folder = config.resolve(&config.model.path);
-    let options = EncoderOptions { max_length_tokens: config.model.max_length_tokens, pooling: pooling(config.model.pooling) };
-    let mut encoder = Encoder::load(&folder, options).with_context(|| format!("loading the model in {}", folder.display()))?;
-
-    let adapter = match choice {
+    let tuned = match choice {
         ModelChoice::Base => None,
-        ModelChoice::TunedIfAvailable => tuned_adapter_dir(config),
-        ModelChoice::Tuned => Some(tuned_adapter_dir(config).with_context(|| {
+        ModelChoice::TunedIfAvailable => tuned_output(config),
+        ModelChoice::Tuned => Some(tuned_output(config).with_context(|| {
             format!(
-                "no tuned adapter in {}: run lorasearch-train (or make pipeline) first",
+                "no tuned model in {}: run lorasearch-train (or make pipeline) first",
                 config.stage_dir("train").display()
             )
         })?),
     };
-    if let Some(adapter) = &adapter {
-        load_and_merge(&mut encoder, adapter)?;
-    }
+
+    let base_folder = config.resolve(&config.model.path);
+    let folder = match &tuned {
+        Some(TunedOutput::FullModel(dir)) => dir.clone(),
+        _ => base_folder,
+    };
+    let options = EncoderOptions { max_length_tokens: config.model.max_length_tokens, pooling: pooling(config.model.pooling) };
+    let mut encoder = Encoder::load(&folder, options).with_context(|| format!("loading the model in {}", folder.display()))?;
+
+    let adapter = match tuned {
+        Some(TunedOutput::Adapter(dir)) => {
+            load_and_merge(&mut encoder, &dir)?;
+            Some(dir)
+        }
+        Some(TunedOutput::FullModel(dir)) => Some(dir),
+        None => None,
+    };
     Ok(LoadedModel { encoder, adapter })
 }
 

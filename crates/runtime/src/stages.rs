@@ -101,7 +101,7 @@ pub fn train_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
     for file in [tokenize_outputs::QUERIES, tokenize_outputs::TITLES, tokenize_outputs::TRAIN, tokenize_outputs::VALIDATION] {
         plan.inputs.push(StageInput::artifact(tokenize_dir.join(file), TOKENIZE));
     }
-    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    plan.inputs.extend(encoder_inputs(config));
     plan.upstream.push(TOKENIZE);
     Ok(plan)
 }
@@ -173,14 +173,30 @@ pub fn embed_dir(config: &PipelineConfig, shard: Option<Shard>) -> std::path::Pa
     }
 }
 
-/// The tuned adapter's files as inputs of a stage that needs the tuned model.
+/// Returns the train stage's output files that define the tuned model, as inputs of a stage
+/// that loads it: the adapter for `method = "lora"`, the model folder's config and weights for
+/// `method = "full"`.
 pub fn adapter_inputs(config: &PipelineConfig) -> Vec<StageInput> {
     let train_dir = config.stage_dir(TRAIN);
-    ["adapter_config.json", "adapter_model.safetensors"]
-        .iter()
-        .map(|file| StageInput::artifact(train_dir.join(file), TRAIN))
-        .collect()
+    let files: [&str; 2] = match config.train.method {
+        crate::config::TrainMethod::Lora => ["adapter_config.json", "adapter_model.safetensors"],
+        crate::config::TrainMethod::Full => ["config.json", "model.safetensors"],
+    };
+    files.iter().map(|file| StageInput::artifact(train_dir.join(file), TRAIN)).collect()
 }
+
+/// Returns the model files that decide embeddings (architecture, weights, tokenizer and, when
+/// the folder has one, the pooling file) as stage inputs.
+pub fn encoder_inputs(config: &PipelineConfig) -> Vec<StageInput> {
+    let mut files = vec!["config.json", "model.safetensors", "tokenizer.json"];
+    if config.resolve(&config.model.path).join(POOLING_FILE).is_file() {
+        files.push(POOLING_FILE);
+    }
+    model_inputs(config, &files)
+}
+
+/// Pooling settings of a sentence-transformers model folder.
+pub const POOLING_FILE: &str = "1_Pooling/config.json";
 
 #[derive(Serialize)]
 struct EmbedParameters<'a> {
@@ -199,7 +215,7 @@ pub fn embed_plan(config: &PipelineConfig, shard: Option<Shard>) -> anyhow::Resu
     };
     let mut plan = StagePlan::new(EMBED, 1, &parameters, embed_dir(config, shard))?;
     plan.inputs.push(StageInput::artifact(config.stage_dir(TOKENIZE).join(tokenize_outputs::TITLES), TOKENIZE));
-    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    plan.inputs.extend(encoder_inputs(config));
     plan.upstream.push(TOKENIZE);
     if config.embed.model == crate::config::EmbedModel::Tuned {
         plan.inputs.extend(adapter_inputs(config));
@@ -228,11 +244,14 @@ pub mod evaluate_outputs {
     }
 }
 
-/// True when the train stage has completed with a LoRA adapter: its folder contains
-/// `manifest.json` and `adapter_config.json`. `lorasearch_inference::tuned_adapter_dir` applies the same test.
+/// True when the train stage has completed with a tuned model: its folder contains
+/// `manifest.json` and either a LoRA adapter (`adapter_config.json`) or, after
+/// `method = "full"`, a model folder (`model.safetensors`). `lorasearch_inference::tuned_output`
+/// applies the same test.
 pub fn train_has_adapter(config: &PipelineConfig) -> bool {
     let train_dir = config.stage_dir(TRAIN);
-    train_dir.join(crate::manifest::MANIFEST_FILE).is_file() && train_dir.join("adapter_config.json").is_file()
+    train_dir.join(crate::manifest::MANIFEST_FILE).is_file()
+        && (train_dir.join("adapter_config.json").is_file() || train_dir.join("model.safetensors").is_file())
 }
 
 #[derive(Serialize)]
@@ -257,7 +276,7 @@ pub fn evaluate_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
     for file in [tokenize_outputs::QUERIES, tokenize_outputs::TITLES, tokenize_outputs::VALIDATION, tokenize_outputs::TEST] {
         plan.inputs.push(StageInput::artifact(tokenize_dir.join(file), TOKENIZE));
     }
-    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    plan.inputs.extend(encoder_inputs(config));
     if train_has_adapter(config) {
         plan.inputs.extend(adapter_inputs(config));
     }
@@ -300,7 +319,7 @@ pub fn index_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
     for file in [tokenize_outputs::QUERIES, tokenize_outputs::TITLES, tokenize_outputs::TEST] {
         plan.inputs.push(StageInput::artifact(tokenize_dir.join(file), TOKENIZE));
     }
-    plan.inputs.extend(model_inputs(config, &["config.json", "model.safetensors"]));
+    plan.inputs.extend(encoder_inputs(config));
     if config.embed.model == crate::config::EmbedModel::Tuned {
         plan.inputs.extend(adapter_inputs(config));
     }

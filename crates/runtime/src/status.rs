@@ -57,8 +57,16 @@ pub fn pipeline_status(plans: &[StagePlan], cache: &mut StatCache) -> anyhow::Re
 /// Compares one stage's recorded manifest with what its plan would produce now.
 pub fn stage_status(plan: &StagePlan, cache: &mut StatCache) -> anyhow::Result<StageStatus> {
     let Some(manifest) = Manifest::read(&plan.output_dir)? else { return Ok(StageStatus::NeverRun) };
-    let mut reasons = Vec::new();
 
+    // The same test the stage runs: the key and the recorded outputs decide.
+    if plan.check_inputs_exist().is_ok() {
+        let inputs = plan.digest_inputs(cache)?;
+        if plan.stage_key(&inputs) == manifest.stage_key && first_changed_output(plan, &manifest, cache).is_none() {
+            return Ok(StageStatus::UpToDate);
+        }
+    }
+
+    let mut reasons = Vec::new();
     if manifest.stage_version != plan.version {
         reasons.push(format!(
             "the output format changed (version {} recorded, {} now)",
@@ -66,39 +74,37 @@ pub fn stage_status(plan: &StagePlan, cache: &mut StatCache) -> anyhow::Result<S
         ));
     }
     for key in changed_parameters(&manifest.parameters, &plan.parameters, "") {
-        reasons.push(format!("parameter `{}.{key}` changed", plan.stage));
+        reasons.push(format!("parameter `{key}` changed"));
     }
     reasons.extend(changed_inputs(plan, &manifest, cache));
     if let Some(reason) = first_changed_output(plan, &manifest, cache) {
         reasons.push(reason);
     }
-
-    if reasons.is_empty() && plan.check_inputs_exist().is_ok() {
-        let inputs = plan.digest_inputs(cache)?;
-        if plan.stage_key(&inputs) != manifest.stage_key {
-            reasons.push("the stage key changed".to_string());
-        }
+    if reasons.is_empty() {
+        reasons.push("the stage key changed".to_string());
     }
-    Ok(if reasons.is_empty() { StageStatus::UpToDate } else { StageStatus::Stale { reasons } })
+    Ok(StageStatus::Stale { reasons })
 }
 
 fn changed_inputs(plan: &StagePlan, manifest: &Manifest, cache: &mut StatCache) -> Vec<String> {
+    let recorded: BTreeMap<&str, &str> =
+        manifest.inputs.iter().map(|record| (record.path.as_str(), record.blake3.as_str())).collect();
     let mut reasons = Vec::new();
-    for (index, input) in plan.inputs.iter().enumerate() {
+    let mut current_paths = Vec::with_capacity(plan.inputs.len());
+    for input in &plan.inputs {
         let path = input.path.to_string_lossy().into_owned();
-        let recorded = manifest.inputs.get(index);
-        match cache.digest(&input.path) {
-            Err(_) => reasons.push(format!("input {path} is missing")),
-            Ok(digest) => match recorded {
-                Some(record) if record.path == path && record.blake3 == digest.blake3 => {}
-                Some(record) if record.blake3 == digest.blake3 => {}
-                Some(record) if record.path == path => reasons.push(format!("input {path} changed")),
-                _ => reasons.push(format!("input {path} is new")),
-            },
+        match (cache.digest(&input.path), recorded.get(path.as_str())) {
+            (Err(_), _) => reasons.push(format!("input {path} is missing")),
+            (Ok(digest), Some(blake3)) if digest.blake3 == *blake3 => {}
+            (Ok(_), Some(_)) => reasons.push(format!("input {path} changed")),
+            (Ok(_), None) => reasons.push(format!("input {path} is new")),
         }
+        current_paths.push(path);
     }
-    if manifest.inputs.len() > plan.inputs.len() {
-        reasons.push(format!("{} recorded inputs are no longer used", manifest.inputs.len() - plan.inputs.len()));
+    for record in &manifest.inputs {
+        if !current_paths.contains(&record.path) {
+            reasons.push(format!("input {} is no longer used", record.path));
+        }
     }
     reasons
 }

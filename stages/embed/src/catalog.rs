@@ -4,7 +4,6 @@ use anyhow::Context;
 use lorasearch_data::embeddings::{EmbeddingTable, write_embeddings};
 use lorasearch_data::tables::read_token_table;
 use lorasearch_inference::{ModelChoice, embed_sorted, load_model};
-use lorasearch_runtime::config::EmbedModel;
 use lorasearch_runtime::stages::{self, Shard, TOKENIZE, embed_outputs, tokenize_outputs};
 use lorasearch_runtime::{PipelineConfig, run_stage};
 
@@ -20,11 +19,7 @@ pub fn run(config: &PipelineConfig, shard: Option<Shard>, force: bool) -> anyhow
             .filter(|&row| shard.is_none_or(|shard| shard.contains(&titles.product_ids[row])))
             .collect();
 
-        let choice = match config.embed.model {
-            EmbedModel::Tuned => ModelChoice::Tuned,
-            EmbedModel::Base => ModelChoice::Base,
-        };
-        let model = work.timed("load_model", |_| load_model(config, choice))?;
+        let model = work.timed("load_model", |_| load_model(config, ModelChoice::for_catalog(config)))?;
         tracing::info!("embed: {} of {catalog_rows} products with {}", selected.len(), model.describe());
 
         let token_ids: Vec<Vec<u32>> = selected.iter().map(|&row| titles.token_ids[row].clone()).collect();

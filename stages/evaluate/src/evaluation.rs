@@ -86,10 +86,8 @@ pub fn evaluate(config: &PipelineConfig, adapter_dir: Option<&Path>, work: &mut 
 fn untuned_only_note(config: &PipelineConfig) -> String {
     let train_dir = config.stage_dir(TRAIN);
     if train_dir.join(MANIFEST_FILE).is_file() {
-        // NOTE: `[train] method = "full"` writes a whole model folder instead of an adapter, and
-        // lorasearch_inference::load_model loads adapters only, so a fully tuned model is not evaluated.
         format!(
-            "the train stage's output in {} is not a LoRA adapter (no adapter_config.json), so only the untuned model is evaluated; evaluating a fully fine-tuned model is not supported yet",
+            "the train stage's output in {} has neither an adapter nor a model folder, so only the untuned model is evaluated",
             train_dir.display()
         )
     } else {

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use lorasearch_ann::{IndexSettings, RecallReport, VectorIndex, recall_at_k};
+use lorasearch_ann::{AnnError, IndexSettings, RecallReport, VectorIndex, recall_at_k};
 use lorasearch_data::embeddings::{EmbeddingTable, read_embeddings};
 use lorasearch_runtime::stages::{self, index_outputs};
-use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, atomic::write_file_atomically, exit_code, run_stage, threads};
+use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, UsageError, atomic::write_file_atomically, exit_code, run_stage, threads};
 use polars::prelude::{Column, DataFrame, ParquetWriter};
 use serde::Serialize;
 
@@ -72,7 +72,15 @@ fn build(config: &PipelineConfig, work: &mut StageWork) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let mut index = work.timed("build", |_| {
-        VectorIndex::build(&embeddings.vectors, embeddings.dimension, &settings).context("building the FAISS index")
+        VectorIndex::build(&embeddings.vectors, embeddings.dimension, &settings).map_err(|error| match error {
+            AnnError::Faiss { .. } => UsageError(format!(
+                "cannot build the index from `index.factory = {:?}` over {} vectors: {error}. Use a FAISS factory string such as \"HNSW32,Flat\", \"IVF256,Flat\" or \"Flat\"; IVF needs at least as many vectors as lists",
+                settings.factory,
+                embeddings.len()
+            ))
+            .into(),
+            other => anyhow::Error::from(other).context("building the FAISS index"),
+        })
     })?;
     let build_ms = started.elapsed().as_millis();
 

@@ -7,7 +7,6 @@ use lorasearch_data::tables::{read_pair_index, read_token_table};
 use lorasearch_inference::{ModelChoice, embed_sorted, load_model};
 use lorasearch_metrics::{RetrievalReport, retrieval_report};
 use lorasearch_runtime::PipelineConfig;
-use lorasearch_runtime::config::EmbedModel;
 use lorasearch_runtime::stages::{TOKENIZE, tokenize_outputs};
 use serde::Serialize;
 
@@ -40,11 +39,7 @@ pub fn retrieval_quality(config: &PipelineConfig, index: &mut VectorIndex, row_p
     }
 
     let queries = read_token_table(&tokenize_dir.join(tokenize_outputs::QUERIES), "query")?;
-    let choice = match config.embed.model {
-        EmbedModel::Tuned => ModelChoice::Tuned,
-        EmbedModel::Base => ModelChoice::Base,
-    };
-    let model = load_model(config, choice)?;
+    let model = load_model(config, ModelChoice::for_catalog(config))?;
     index.check_dimension(model.encoder.hidden_size())?;
     let token_ids: Vec<Vec<u32>> = relevant.keys().map(|&query| queries.token_ids[query as usize].clone()).collect();
     let vectors: Vec<f32> = embed_sorted(&model.encoder, &token_ids, 64, "embedding test queries")?.into_iter().flatten().collect();
