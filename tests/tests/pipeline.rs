@@ -94,3 +94,40 @@ fn status_lists_every_stage_up_to_date() {
         assert!(report.contains(&format!("{stage:<10} up to date")), "{report}");
     }
 }
+
+#[test]
+fn search_after_retraining_without_reindexing_fails() {
+    let project = sample_project();
+    run_pipeline(&project);
+    project.set_settings(&format!("{}[train]\nepochs = 1\n", esci_model_settings("")));
+    let train = project.run("lorasearch-train", &[]);
+    assert!(train.status.success(), "{}", stderr(&train));
+
+    let output = project.run("lorasearch", &["search", "bmw 325i radio"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("is stale"), "{message}");
+    assert!(message.contains("adapter_model.safetensors changed"), "{message}");
+}
+
+#[test]
+fn status_names_changed_train_parameter() {
+    let project = sample_project();
+    run_pipeline(&project);
+    project.set_settings(&format!("{}[train]\nepochs = 1\n", esci_model_settings("")));
+    let report = stdout(&project.run("lorasearch", &["status"]));
+
+    assert!(report.contains("parameter `train.epochs` changed"), "{report}");
+    assert!(report.contains("upstream stage `train` is not up to date"), "{report}");
+}
+
+#[test]
+fn full_fine_tuning_feeds_later_stages() {
+    let project = sample_project();
+    project.set_settings(&format!("{}[train]\nmethod = \"full\"\nepochs = 1\n", esci_model_settings("")));
+    let logs = run_pipeline(&project);
+
+    assert!(logs[4].contains("(fully fine-tuned)"), "embed: {}", logs[4]);
+    let output = project.run("lorasearch", &["search", "bmw 325i radio", "-k", "1", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
