@@ -183,3 +183,20 @@ fn jsonl_pairs_with_product_ids_load() {
     let ids = column_strings(&project.parquet("artifacts/ingest/catalog.parquet"), "product_id");
     assert_eq!(ids, vec!["100001".to_string(), "100002".to_string()]);
 }
+
+#[test]
+fn closed_stderr_does_not_crash_the_stage() {
+    let project = Project::with_esci_sample();
+    let mut child = project
+        .command(INGEST, &[])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Close the read end before the stage logs anything, as `2>&1 | head -0` would.
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+
+    assert_eq!(status.code(), Some(0));
+    assert!(project.path("artifacts/ingest/manifest.json").is_file());
+}

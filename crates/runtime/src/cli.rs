@@ -1,5 +1,6 @@
 //! Command-line options every stage binary shares, and the mapping from errors to exit codes.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,7 +38,8 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     let Err(error) = result else { return ExitCode::SUCCESS };
     tracing::error!("{error:#}");
     if !tracing::enabled!(tracing::Level::ERROR) {
-        eprintln!("error: {error:#}");
+        // Written without `eprintln!`, which panics when stderr is closed.
+        let _ = writeln!(std::io::stderr(), "error: {error:#}");
     }
     let is_usage = error.chain().any(|cause| cause.is::<ConfigError>() || cause.is::<UsageError>());
     let is_locked = error.chain().any(|cause| cause.is::<LockedError>());

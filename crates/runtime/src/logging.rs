@@ -27,7 +27,12 @@ pub fn init(verbosity: u8, format: LogFormat) {
     };
     let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new(level));
     let colour = std::io::stderr().is_terminal();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
+    // A closed stderr (for example `2>&1 | head`) must not turn log lines into a panic.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .log_internal_errors(false);
     let result = match format {
         LogFormat::Text => builder.with_target(false).without_time().try_init(),
         LogFormat::Json => {
