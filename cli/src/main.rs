@@ -31,6 +31,10 @@ enum Command {
         /// Print one JSON object with every stage's state instead of a table.
         #[arg(long)]
         json: bool,
+
+        /// Exit with code 1 when any stage is stale or never run (for CI and schedulers).
+        #[arg(long)]
+        check: bool,
     },
     /// Print the top k catalog products for a query, from the index the pipeline built.
     Search {
@@ -59,7 +63,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     logging::init(0, LogFormat::Text);
     exit_code(match args.command {
-        Command::Status { config, json } => status(&config, json),
+        Command::Status { config, json, check } => status(&config, json, check),
         Command::Search { query, k, min_score, json, config } => run_search(&config, &query, k, min_score, json),
     })
 }
@@ -70,7 +74,7 @@ fn run_search(config_path: &std::path::Path, query: &str, k: usize, min_score: O
     search::search(&config, &search::SearchRequest { query, k, min_score, json })
 }
 
-fn status(config_path: &std::path::Path, json: bool) -> anyhow::Result<()> {
+fn status(config_path: &std::path::Path, json: bool, check: bool) -> anyhow::Result<()> {
     let config = PipelineConfig::load(config_path)?;
     let plans = stages::pipeline_plans(&config)?;
     // Read the runtime's cache but never write it: status changes nothing on disk.
@@ -83,6 +87,10 @@ fn status(config_path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             .map(|(stage, status)| Ok((stage.to_string(), serde_json::to_value(status)?)))
             .collect::<anyhow::Result<_>>()?;
         println!("{}", serde_json::Value::Object(map));
+        let stale = statuses.iter().any(|(_, status)| *status != StageStatus::UpToDate);
+        if check && stale {
+            anyhow::bail!("some stages are not up to date");
+        }
         return Ok(());
     }
 
@@ -93,6 +101,10 @@ fn status(config_path: &std::path::Path, json: bool) -> anyhow::Result<()> {
                 println!("{:<10}   - {reason}", "");
             }
         }
+    }
+    let pending: Vec<&str> = statuses.iter().filter(|(_, status)| *status != StageStatus::UpToDate).map(|(stage, _)| *stage).collect();
+    if check && !pending.is_empty() {
+        anyhow::bail!("stages not up to date: {}", pending.join(", "));
     }
     Ok(())
 }

@@ -88,7 +88,8 @@ fn pipeline_train_setting_reruns_train_and_later_stages_only() {
 fn status_lists_every_stage_up_to_date() {
     let project = sample_project();
     run_pipeline(&project);
-    let output = project.run("lorasearch", &["status"]);
+    let output = project.run("lorasearch", &["status", "--check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = stdout(&output);
     for (_, stage) in STAGES {
         assert!(report.contains(&format!("{stage:<10} up to date")), "{report}");

@@ -68,6 +68,7 @@ fn index_report_records_recall() {
     assert_eq!(report["vectors"], 16);
     assert_eq!(report["recall"]["recall"], 1.0);
     assert_eq!(report["retrieval"]["status"], "skipped");
+    assert_eq!(report["retrieval"]["reason"], "the test split is empty");
 }
 
 #[test]

@@ -60,3 +60,11 @@ fn status_json_lists_the_state() {
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(value["ingest"]["state"], "never-run");
 }
+
+#[test]
+fn status_check_fails_when_stale() {
+    let project = pairs_project();
+    let output = project.run("lorasearch", &["status", "--check"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("ingest"), "{}", stderr(&output));
+}

@@ -33,7 +33,11 @@ pub fn retrieval_quality(config: &PipelineConfig, index: &mut VectorIndex, row_p
         }
     }
     if relevant.is_empty() {
-        let reason = "the test split has no pair labelled relevant".to_string();
+        let reason = if test.is_empty() {
+            "the test split is empty".to_string()
+        } else {
+            "the test split has no pair labelled relevant".to_string()
+        };
         tracing::info!("index: retrieval quality skipped: {reason}");
         return Ok(RetrievalOutcome::Skipped { reason });
     }
