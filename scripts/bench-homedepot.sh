@@ -39,7 +39,7 @@ case "$data" in
     *.zip) python3 -m zipfile -e "$data" "$work" ;;
     *) cp "$data" "$work/train.csv" ;;
 esac
-[[ -f "$work/train.csv" ]] || { echo "error: $data holds no train.csv" >&2; exit 2; }
+[[ -f "$work/train.csv" ]] || { echo "error: $data contains no train.csv" >&2; exit 2; }
 
 cat > "$work/pipeline.toml" <<TOML
 [pipeline]

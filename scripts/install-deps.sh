@@ -27,6 +27,8 @@ need_command cc gcc
 need_command c++ g++
 need_command cmake cmake
 need_command python3 python3
+# GNU time reports peak memory per stage in the benchmark scripts.
+need_command /usr/bin/time time
 if ! python3 -m pip --version >/dev/null 2>&1; then
     packages+=(python3-pip)
 fi

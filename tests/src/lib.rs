@@ -20,7 +20,7 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// The default model folder that `make model` fetches; tests that need it fail with the fix.
+/// Returns the default model folder that `make model` fetches. Tests that need it fail with the fix.
 pub fn model_dir() -> PathBuf {
     let dir = std::env::var_os("LORASEARCH_MODEL_DIR")
         .map(PathBuf::from)
@@ -48,14 +48,14 @@ products_path = "data/esci-sample/shopping_queries_dataset_products.parquet"
 "#;
 
 impl Project {
-    /// A project with `settings` as its `pipeline.toml`.
+    /// Creates a project with `settings` as its `pipeline.toml`.
     pub fn new(settings: &str) -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("pipeline.toml"), settings).expect("write pipeline.toml");
         Self { dir }
     }
 
-    /// A project with a copy of the shipped ESCI sample and settings that read it.
+    /// Creates a project with a copy of the shipped ESCI sample and settings that read it.
     pub fn with_esci_sample() -> Self {
         let project = Self::new(ESCI_SETTINGS);
         let target = project.path("data/esci-sample");
@@ -87,7 +87,7 @@ impl Project {
         self.command(binary_name, args).output().expect("run the binary")
     }
 
-    /// A command for a workspace binary in the project folder, for tests that need to change it.
+    /// Builds a command for a workspace binary in the project folder, for tests that change it.
     pub fn command(&self, binary_name: &str, args: &[&str]) -> Command {
         let mut command = Command::new(binary(binary_name));
         command.current_dir(self.dir.path()).args(args).env_remove("LORASEARCH_LOG").env_remove("LORASEARCH_FAILPOINT");
@@ -118,8 +118,8 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// A CSV of pairs in the PEFT example's flat layout: `queries` queries with three products each,
-/// the first product labelled 1.
+/// Writes a CSV of pairs in the PEFT example's flat layout: `queries` queries with three
+/// products each, the first product labelled 1.
 pub fn flat_pairs_csv(queries: usize) -> String {
     let mut csv = String::from("query,product_title,relevance_label\n");
     for query in 0..queries {

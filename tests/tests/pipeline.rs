@@ -74,7 +74,7 @@ fn pipeline_search_returns_catalog_products() {
 }
 
 #[test]
-fn pipeline_train_setting_reruns_train_and_later_stages_only() {
+fn train_setting_reruns_later_stages_only() {
     let project = sample_project();
     run_pipeline(&project);
     project.set_settings(&format!("{}[train]\nepochs = 1\n", esci_model_settings("")));

@@ -11,7 +11,7 @@ fn run_ok(project: &Project, binary: &str, args: &[&str]) -> String {
     stderr(&output)
 }
 
-/// A project with the sample ingested, tokenized, embedded and indexed with the base model.
+/// Creates a project with the sample ingested, tokenized, embedded and indexed with the base model.
 fn indexed_project(extra: &str) -> Project {
     let project = Project::with_esci_sample();
     project.set_settings(&format!("{}{BASE_MODEL}{extra}", esci_model_settings("")));

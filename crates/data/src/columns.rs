@@ -15,7 +15,7 @@ pub enum RawLabel {
 }
 
 impl RawLabel {
-    /// The label as text, for the `relevance_raw` output column and error messages.
+    /// Returns the label as text, for the `relevance_raw` output column and error messages.
     pub fn to_text(&self) -> Option<String> {
         match self {
             Self::Text(text) => Some(text.clone()),
@@ -46,7 +46,7 @@ impl Table<'_> {
         })
     }
 
-    /// A text column; integer columns are accepted where `allow_integers` (ids stored as numbers).
+    /// Reads a text column; integer columns are accepted where `allow_integers` (ids stored as numbers).
     pub fn text(&self, name: &str, role: &'static str, fix: &str, allow_integers: bool) -> Result<Vec<Option<String>>, IngestError> {
         let column = self.column(name, role, fix)?;
         let dtype = column.dtype();
@@ -59,7 +59,7 @@ impl Table<'_> {
         Ok(strings.iter().map(|value| value.map(str::to_string)).collect())
     }
 
-    /// A label column: text (ESCI letters or numbers written as text) or numbers.
+    /// Reads a label column: text (ESCI letters or numbers written as text) or numbers.
     pub fn labels(&self, name: &str, fix: &str) -> Result<Vec<RawLabel>, IngestError> {
         let column = self.column(name, "relevance label", fix)?;
         let dtype = column.dtype().clone();
@@ -78,7 +78,7 @@ impl Table<'_> {
         Ok(numbers.iter().map(|value| value.map_or(RawLabel::Missing, RawLabel::Number)).collect())
     }
 
-    /// A flag column (booleans, or integers where non-zero is true).
+    /// Reads a flag column (booleans, or integers where non-zero is true).
     pub fn flags(&self, name: &str, role: &'static str, fix: &str) -> Result<Vec<Option<bool>>, IngestError> {
         let column = self.column(name, role, fix)?;
         let dtype = column.dtype().clone();
@@ -90,7 +90,7 @@ impl Table<'_> {
         Ok(flags.iter().collect())
     }
 
-    /// An integer column without missing values (null counts as 0 only where the file has none).
+    /// Reads an integer column; a null value reads as 0.
     pub fn integers(&self, name: &str, fix: &str) -> Result<Vec<i64>, IngestError> {
         let column = self.column(name, "integers", fix)?;
         let dtype = column.dtype().clone();
@@ -102,7 +102,7 @@ impl Table<'_> {
         Ok(values.iter().map(Option::unwrap_or_default).collect())
     }
 
-    /// A list-of-u32 column of token ids.
+    /// Reads a list-of-u32 column of token ids.
     pub fn token_lists(&self, name: &str, fix: &str) -> Result<Vec<Vec<u32>>, IngestError> {
         let column = self.column(name, "token ids", fix)?;
         let dtype = column.dtype().clone();
@@ -119,7 +119,7 @@ impl Table<'_> {
         Ok(rows)
     }
 
-    /// A fixed-size list column of f32, flattened row-major, with its width.
+    /// Reads a fixed-size list column of f32, flattened row-major, with its width.
     pub fn float_arrays(&self, name: &str, fix: &str) -> Result<(Vec<f32>, usize), IngestError> {
         let column = self.column(name, "embeddings", fix)?;
         let dtype = column.dtype().clone();

@@ -4,7 +4,7 @@ use lorasearch_runtime::config::LabelRule;
 
 use crate::columns::RawLabel;
 
-/// Why a label could not be mapped.
+/// Reason a label could not be mapped.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LabelProblem {
     Missing,

@@ -1,6 +1,6 @@
 //! Reads an input table (Parquet, CSV, TSV or JSON lines) into a polars `DataFrame`.
 //!
-//! Text files are checked for valid UTF-8 before polars sees them, so that an invalid byte is
+//! Text files are checked for valid UTF-8 before polars parses them, so that an invalid byte is
 //! reported with its line; `text_encoding = "latin-1"` decodes them on purpose instead.
 
 use std::fs::File;

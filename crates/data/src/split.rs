@@ -32,8 +32,8 @@ impl Split {
     }
 }
 
-/// The key that groups pairs of one query: trimmed and lower-cased, so that "USB Cable" and
-/// "usb cable " land in the same split.
+/// Returns the key that groups pairs of one query: trimmed and lower-cased, so that "USB Cable"
+/// and "usb cable " land in the same split.
 pub fn query_group_key(query: &str) -> String {
     query.trim().to_lowercase()
 }
@@ -46,7 +46,7 @@ pub fn split_for_query(query: &str, seed: u64, shares: &SplitSettings) -> Split 
     let digest = hasher.finalize();
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest.as_bytes()[..8]);
-    // The top 53 bits give a uniform value in [0, 1) that an f64 holds exactly.
+    // The top 53 bits give a uniform value in [0, 1) that an f64 represents exactly.
     let position = (u64::from_le_bytes(first) >> 11) as f64 / (1u64 << 53) as f64;
 
     if position < shares.train {
@@ -58,7 +58,7 @@ pub fn split_for_query(query: &str, seed: u64, shares: &SplitSettings) -> Split 
     }
 }
 
-/// The split of a query under the `blake2b-mod10` rule: the 8-byte BLAKE2b digest of the trimmed,
+/// Returns the split of a query under the `blake2b-mod10` rule: the 8-byte BLAKE2b digest of the trimmed,
 /// lower-cased query as a big-endian integer, modulo 10; 0 is test, 1 validation, 2 to 9 train.
 pub fn blake2b_mod10_split(query: &str) -> Split {
     use blake2::digest::consts::U8;

@@ -22,7 +22,7 @@ use lorasearch_runtime::config::{EmbedModel, PoolingSetting};
 use lorasearch_runtime::manifest::MANIFEST_FILE;
 use lorasearch_runtime::{PipelineConfig, progress};
 
-/// Which weights to load.
+/// Weights to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelChoice {
     /// The model folder as it is, without any adapter.
@@ -34,7 +34,7 @@ pub enum ModelChoice {
 }
 
 impl ModelChoice {
-    /// The model that embeds the catalog, and so also the queries searched against it:
+    /// Returns the model that embeds the catalog, and so also the queries searched against it:
     /// `[embed] model`.
     pub fn for_catalog(config: &PipelineConfig) -> Self {
         match config.embed.model {
@@ -62,14 +62,14 @@ impl LoadedModel {
     }
 }
 
-/// What the train stage left: a LoRA adapter, or a whole model folder (`method = "full"`).
+/// Output of the train stage: a LoRA adapter, or a whole model folder (`method = "full"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TunedOutput {
     Adapter(PathBuf),
     FullModel(PathBuf),
 }
 
-/// The train stage's tuned output, when the stage has completed.
+/// Returns the train stage's tuned output, when the stage has completed.
 pub fn tuned_output(config: &PipelineConfig) -> Option<TunedOutput> {
     let dir = config.stage_dir("train");
     if !dir.join(MANIFEST_FILE).is_file() {
@@ -81,7 +81,7 @@ pub fn tuned_output(config: &PipelineConfig) -> Option<TunedOutput> {
     dir.join("model.safetensors").is_file().then_some(TunedOutput::FullModel(dir))
 }
 
-/// Loads the configured model folder, merging the tuned adapter as `choice` asks.
+/// Loads the configured model folder, or the tuned model that `choice` selects.
 pub fn load_model(config: &PipelineConfig, choice: ModelChoice) -> anyhow::Result<LoadedModel> {
     let tuned = match choice {
         ModelChoice::Base => None,

@@ -93,7 +93,7 @@ pub fn remove_leftovers(target: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A fresh staging folder beside `target`.
+/// Creates a fresh staging folder beside `target`.
 pub fn create_staging_dir(target: &Path) -> anyhow::Result<PathBuf> {
     let staged = sibling(target, &format!(".staging-{}", std::process::id()));
     if staged.exists() {

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::config::PipelineConfig;
 use crate::error::{ConfigError, LockedError, UsageError};
 use crate::logging::{self, LogFormat};
 
@@ -30,6 +31,14 @@ pub struct CommonArgs {
 impl CommonArgs {
     pub fn init_logging(&self) {
         logging::init(self.verbose, self.log_format);
+    }
+
+    /// Loads the settings file named by `--config` and sets the compute thread count from it.
+    /// Call it before any other thread starts.
+    pub fn load_config(&self) -> Result<PipelineConfig, ConfigError> {
+        let config = PipelineConfig::load(&self.config)?;
+        crate::threads::configure(config.pipeline.threads);
+        Ok(config)
     }
 }
 

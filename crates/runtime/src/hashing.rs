@@ -53,7 +53,7 @@ impl StatCache {
         Self { path: Some(path.to_path_buf()), entries, dirty: false }
     }
 
-    /// A cache that is never stored.
+    /// Creates a cache that is never stored.
     pub fn in_memory() -> Self {
         Self::default()
     }

@@ -1,4 +1,4 @@
-//! What a stage depends on: its parameters, its input files and the stage key derived from them.
+//! Dependencies of a stage: its parameters, its input files and the stage key derived from them.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +13,7 @@ pub struct StageInput {
     /// The stage that writes this file, when it is an artifact; its name goes into the error
     /// message when the file is missing.
     pub produced_by: Option<&'static str>,
-    /// What to do when the file is missing, for inputs that are not artifacts.
+    /// Advice for a missing file, for inputs that are not artifacts.
     pub missing_hint: Option<String>,
 }
 
@@ -116,7 +116,7 @@ impl StagePlan {
     }
 }
 
-/// The form in which a path is recorded in manifests.
+/// Formats a path as manifests record it.
 pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }

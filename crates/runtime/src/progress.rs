@@ -12,13 +12,13 @@ pub fn hide_all() {
     HIDDEN.store(true, Ordering::Relaxed);
 }
 
-/// A bar counting `total` items of `unit` (for example "pairs" or "texts").
+/// Creates a bar that counts `total` items of `unit` (for example "pairs" or "texts").
 pub fn items_bar(total: u64, message: &str, unit: &str) -> ProgressBar {
     let template = format!("{{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, eta {{eta}})");
     bar(total, message, &template)
 }
 
-/// A bar counting bytes.
+/// Creates a bar that counts bytes.
 pub fn bytes_bar(total: u64, message: &str) -> ProgressBar {
     bar(total, message, "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})")
 }

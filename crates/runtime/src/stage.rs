@@ -12,7 +12,7 @@ use crate::lock::StageLock;
 use crate::manifest::{FileRecord, MANIFEST_FILE, MANIFEST_FORMAT, Manifest};
 use crate::plan::StagePlan;
 
-/// What a run ended with.
+/// Result of a stage run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The recorded outputs match the current key; nothing was touched.
@@ -41,7 +41,7 @@ impl StageWork {
         &self.staging_dir
     }
 
-    /// The key of this run; state kept across runs (such as checkpoints) can be filed under it.
+    /// Returns the key of this run, under which state kept across runs (such as checkpoints) can be filed.
     pub fn stage_key(&self) -> &str {
         &self.stage_key
     }

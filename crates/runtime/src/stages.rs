@@ -47,12 +47,12 @@ pub mod train_outputs {
     pub const RESUME_CHECKPOINTS: &str = ".checkpoints/train";
 }
 
-/// Every stage in run order.
+/// Returns the plan of every stage, in run order.
 pub fn pipeline_plans(config: &PipelineConfig) -> anyhow::Result<Vec<StagePlan>> {
     Ok(vec![ingest_plan(config)?, tokenize_plan(config)?, train_plan(config)?, evaluate_plan(config)?, embed_plan(config, None)?, index_plan(config)?])
 }
 
-/// The model folder's files that decide its outputs, as stage inputs.
+/// Returns the named files of the model folder as stage inputs.
 pub fn model_inputs(config: &PipelineConfig, files: &[&str]) -> Vec<StageInput> {
     let folder = config.resolve(&config.model.path);
     files.iter().map(|file| StageInput::file(folder.join(file)).with_hint(MODEL_HINT)).collect()
@@ -261,7 +261,7 @@ struct EvaluateParameters<'a> {
     pooling: PoolingSetting,
 }
 
-/// The evaluate stage reads the tokenized validation and test pairs, the model, and the tuned
+/// Builds the evaluate plan. The stage reads the tokenized validation and test pairs, the model, and the tuned
 /// adapter when the train stage has written one. Without an adapter it evaluates the untuned
 /// model only. Once an adapter appears, its files are inputs, so the stage key changes and the
 /// stage reruns.
@@ -327,7 +327,7 @@ pub fn index_plan(config: &PipelineConfig) -> anyhow::Result<StagePlan> {
     Ok(plan)
 }
 
-/// The embedding files the index stage reads: the unsharded output, or every shard's.
+/// Returns the embedding files the index stage reads: the unsharded output, or every shard's.
 pub fn embedding_files(config: &PipelineConfig) -> Vec<std::path::PathBuf> {
     if config.index.embed_shards == 0 {
         return vec![embed_dir(config, None).join(embed_outputs::EMBEDDINGS)];

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use lorasearch_inference::{ModelChoice, embed_sorted, load_model};
 use lorasearch_runtime::stages::Shard;
-use lorasearch_runtime::{CommonArgs, PipelineConfig, UsageError, exit_code, threads};
+use lorasearch_runtime::{CommonArgs, PipelineConfig, UsageError, exit_code};
 use serde::Serialize;
 
 /// Embed every catalog product with the tuned model (or the base model with `[embed] model =
@@ -75,8 +75,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let config = PipelineConfig::load(&args.common.config)?;
-    threads::configure(config.pipeline.threads);
+    let config = args.common.load_config()?;
     if args.texts.is_empty() && !args.stdin {
         return catalog::run(&config, args.shard, args.common.force);
     }

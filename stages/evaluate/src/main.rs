@@ -12,7 +12,7 @@ mod splits;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lorasearch_runtime::{CommonArgs, PipelineConfig, exit_code, run_stage, stages, threads};
+use lorasearch_runtime::{CommonArgs, exit_code, run_stage, stages};
 
 /// Score every validation and test pair with the untuned model and, when the train stage has
 /// written an adapter, with the tuned model. A pair's score is the cosine similarity of the query
@@ -33,8 +33,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let config = PipelineConfig::load(&args.common.config)?;
-    threads::configure(config.pipeline.threads);
+    let config = args.common.load_config()?;
     let plan = stages::evaluate_plan(&config)?;
     let adapter_dir = stages::train_has_adapter(&config).then(|| config.stage_dir(stages::TRAIN));
 

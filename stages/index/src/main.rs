@@ -12,7 +12,7 @@ use clap::Parser;
 use lorasearch_ann::{AnnError, IndexSettings, RecallReport, VectorIndex, recall_at_k};
 use lorasearch_data::embeddings::{EmbeddingTable, read_embeddings};
 use lorasearch_runtime::stages::{self, index_outputs};
-use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, UsageError, atomic::write_file_atomically, exit_code, run_stage, threads};
+use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, UsageError, atomic::write_file_atomically, exit_code, run_stage};
 use polars::prelude::{Column, DataFrame, ParquetWriter};
 use serde::Serialize;
 
@@ -50,8 +50,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let config = PipelineConfig::load(&args.common.config)?;
-    threads::configure(config.pipeline.threads);
+    let config = args.common.load_config()?;
     let plan = stages::index_plan(&config)?;
     run_stage(&plan, &config.artifacts_dir(), args.common.force, |work| build(&config, work))?;
     Ok(())

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use lorasearch_data::{Ingested, Split, ingest, write_catalog, write_pairs};
 use lorasearch_runtime::stages::{self, ingest_outputs};
-use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, exit_code, run_stage};
+use lorasearch_runtime::{CommonArgs, StageWork, exit_code, run_stage};
 
 /// Read labelled (query, product title, relevance) pairs from ESCI or any table, map the labels
 /// to 0/1, split them by query into train, validation and test, and write them as Parquet with
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let config = PipelineConfig::load(&args.common.config)?;
+    let config = args.common.load_config()?;
     let plan = stages::ingest_plan(&config)?;
 
     run_stage(&plan, &config.artifacts_dir(), args.common.force, |work| {

@@ -10,7 +10,7 @@ use clap::Parser;
 use lorasearch_data::tables::{PairIndex, TokenTable, read_catalog, read_pair_table, write_pair_index, write_token_table};
 use lorasearch_encoder::TextTokenizer;
 use lorasearch_runtime::stages::{self, INGEST, ingest_outputs, tokenize_outputs};
-use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, exit_code, progress, run_stage, threads};
+use lorasearch_runtime::{CommonArgs, PipelineConfig, StageWork, exit_code, progress, run_stage};
 
 use crate::lengths::LengthSummary;
 
@@ -31,8 +31,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let config = PipelineConfig::load(&args.common.config)?;
-    threads::configure(config.pipeline.threads);
+    let config = args.common.load_config()?;
     let plan = stages::tokenize_plan(&config)?;
 
     run_stage(&plan, &config.artifacts_dir(), args.common.force, |work| tokenize(&config, work))?;

@@ -11,7 +11,7 @@ use clap::Parser;
 use lorasearch_encoder::{Encoder, EncoderOptions, Pooling};
 use lorasearch_runtime::config::{PoolingSetting, TrainMethod};
 use lorasearch_runtime::stages::{self, TOKENIZE, train_outputs};
-use lorasearch_runtime::{CommonArgs, Outcome, PipelineConfig, StageWork, UsageError, exit_code, run_stage, threads};
+use lorasearch_runtime::{CommonArgs, Outcome, PipelineConfig, StageWork, UsageError, exit_code, run_stage};
 use lorasearch_training::{
     CheckpointStore, StepPlan, TokenizedPairs, TrainingError, TrainingJob, check_token_ids, make_trainable, train,
 };
@@ -62,8 +62,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let config = PipelineConfig::load(&args.common.config)?;
-    threads::configure(config.pipeline.threads);
+    let config = args.common.load_config()?;
     let plan = stages::train_plan(&config)?;
 
     let mut used_store = None;
