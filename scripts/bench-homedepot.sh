@@ -20,9 +20,11 @@ if [[ $# -lt 1 ]]; then
 fi
 data="$1"
 mode="${2:-quick}"
+# The full mode writes a checkpoint every 100 steps and its train stage runs with --resume, so
+# a run cut short (a closed session, a reboot) continues where it stopped when run again.
 case "$mode" in
-    quick) max_steps=64 ;;
-    full) max_steps=0 ;;
+    quick) max_steps=64; checkpoint_every_steps=0 ;;
+    full) max_steps=0; checkpoint_every_steps=100 ;;
     *) echo "error: mode must be quick or full, not $mode" >&2; exit 2 ;;
 esac
 if [[ ! -f "$data" ]]; then
@@ -76,6 +78,7 @@ lora_r = 8
 lora_alpha = 16.0
 target_modules = ["query", "key", "value"]
 max_steps = $max_steps
+checkpoint_every_steps = $checkpoint_every_steps
 
 [evaluate]
 batch_size = 128
@@ -86,7 +89,9 @@ timings="$work/timings.tsv"
 : > "$timings"
 for stage in ingest tokenize train evaluate embed index; do
     echo "== $stage"
-    /usr/bin/time -f "%e\t%M" -o "$work/time-$stage.txt" "$bin/lorasearch-$stage" --config "$work/pipeline.toml" --force
+    flags=(--config "$work/pipeline.toml" --force)
+    [[ $stage == train ]] && flags+=(--resume)
+    /usr/bin/time -f "%e\t%M" -o "$work/time-$stage.txt" "$bin/lorasearch-$stage" "${flags[@]}"
     printf '%s\t%s\n' "$stage" "$(cat "$work/time-$stage.txt")" >> "$timings"
 done
 

@@ -57,6 +57,11 @@ def main():
         f"test {ingest['pairs_test']}; {ingest['catalog_products']} catalog products"
     )
     print(f"- Training: {train['steps']} steps, {fmt(train['pairs_per_second'], 1)} pairs/s, final loss {fmt(train['final_loss'])}")
+    if "resumed_from_step" in train:
+        print(
+            f"- The train stage resumed from the checkpoint of step {train['resumed_from_step']}: "
+            "its wall time and pairs/s cover the steps after it only"
+        )
     print()
     print("| stage | wall time (s) | peak resident memory (MiB) |")
     print("|---|---|---|")

@@ -71,6 +71,7 @@ fn main() -> ExitCode {
 fn run_search(config_path: &std::path::Path, query: &str, k: usize, min_score: Option<f32>, json: bool) -> anyhow::Result<()> {
     let config = PipelineConfig::load(config_path)?;
     threads::configure(config.pipeline.threads);
+    lorasearch_runtime::memory::keep_freed_memory();
     search::search(&config, &search::SearchRequest { query, k, min_score, json })
 }
 

@@ -13,6 +13,7 @@ use tracing::{Span, span};
 
 use crate::config::{Activation, ModelConfig, ModelFamily};
 use crate::error::Result;
+use crate::fused;
 use crate::layer_norm::LayerNorm;
 use crate::linear::FrozenLinear;
 use crate::lora::LoraLinear;
@@ -166,11 +167,12 @@ impl SelfAttention {
 
         #[allow(clippy::cast_precision_loss)]
         let score_scale = 1.0 / (self.head_size as f64).sqrt();
-        let scores = query
-            .matmul(&key.t()?.contiguous()?)?
-            .affine(score_scale, 0.0)?
-            .broadcast_add(key_mask)?;
-        let probabilities = softmax_last_dim(&scores)?;
+        let scores = query.matmul(&key.t()?.contiguous()?)?;
+        let probabilities = if fused::supports(&scores) {
+            fused::masked_softmax(&scores, key_mask, score_scale)?
+        } else {
+            softmax_last_dim(&scores.affine(score_scale, 0.0)?.broadcast_add(key_mask)?)?
+        };
         let probabilities = dropout(&probabilities, self.dropout_prob, rng)?;
 
         Ok(probabilities
@@ -261,6 +263,7 @@ impl Intermediate {
         let _entered = self.span.enter();
         let expanded = self.dense.forward(xs, rng)?;
         Ok(match self.activation {
+            Activation::GeluErf if fused::supports(&expanded) => fused::gelu_erf(&expanded)?,
             Activation::GeluErf => expanded.gelu_erf()?,
             Activation::GeluTanh => expanded.gelu()?,
         })

@@ -6,6 +6,7 @@
 use candle_core::{D, Tensor};
 
 use crate::error::Result;
+use crate::fused;
 use crate::weights::Weights;
 
 /// `(x - mean) / sqrt(variance + eps) * weight + bias` over the last dimension, with the biased
@@ -35,6 +36,9 @@ impl LayerNorm {
     }
 
     pub(crate) fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        if fused::supports(xs) && !self.weight.track_op() && !self.bias.track_op() {
+            return fused::layer_norm(xs, &self.weight, &self.bias, self.eps);
+        }
         let mean = xs.mean_keepdim(D::Minus1)?;
         let centred = xs.broadcast_sub(&mean)?;
         let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;

@@ -44,6 +44,7 @@ mod config;
 mod encoder;
 mod error;
 mod full;
+mod fused;
 mod layer_norm;
 mod linear;
 mod lora;

@@ -3,6 +3,7 @@
 use candle_core::Tensor;
 
 use crate::error::Result;
+use crate::fused;
 use crate::weights::Weights;
 
 /// A dense layer whose weight and bias are plain tensors: no gradient is ever computed for them.
@@ -49,6 +50,9 @@ impl FrozenLinear {
 
     /// Applies the layer to the last dimension of `xs`, whatever the leading dimensions.
     pub(crate) fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        if fused::supports(xs) && !self.weight.track_op() && !self.bias.track_op() {
+            return fused::frozen_linear(xs, &self.weight, &self.bias);
+        }
         Ok(matmul_transposed(xs, &self.weight)?.broadcast_add(&self.bias)?)
     }
 }

@@ -27,6 +27,11 @@ impl DropoutRng {
             rng: StdRng::seed_from_u64(seed),
         }
     }
+
+    /// The next draw, uniform on `[0, 1)`; one per element decides whether it is dropped.
+    pub(crate) fn draw(&mut self) -> f32 {
+        self.rng.random::<f32>()
+    }
 }
 
 /// Zeroes each element with probability `probability` and scales the rest by
@@ -45,10 +50,13 @@ pub(crate) fn dropout(
         return Ok(xs.clone());
     }
 
+    if crate::fused::supports(xs) {
+        return crate::fused::dropout(xs, probability, rng);
+    }
     let keep_scale = 1.0 / (1.0 - probability);
     let mask: Vec<f32> = (0..xs.elem_count())
         .map(|_| {
-            if rng.rng.random::<f32>() < probability {
+            if rng.draw() < probability {
                 0.0
             } else {
                 keep_scale

@@ -33,11 +33,12 @@ impl CommonArgs {
         logging::init(self.verbose, self.log_format);
     }
 
-    /// Loads the settings file named by `--config` and sets the compute thread count from it.
-    /// Call it before any other thread starts.
+    /// Loads the settings file named by `--config`, sets the compute thread count from it and
+    /// tells the allocator to reuse freed buffers. Call it before any other thread starts.
     pub fn load_config(&self) -> Result<PipelineConfig, ConfigError> {
         let config = PipelineConfig::load(&self.config)?;
         crate::threads::configure(config.pipeline.threads);
+        crate::memory::keep_freed_memory();
         Ok(config)
     }
 }

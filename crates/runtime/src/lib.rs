@@ -27,6 +27,7 @@ pub mod hashing;
 pub mod lock;
 pub mod logging;
 pub mod manifest;
+pub mod memory;
 pub mod plan;
 pub mod progress;
 pub mod stage;
