@@ -44,6 +44,8 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The same allocator settings as the stage binaries, so the figures describe what they do.
+    lorasearch_runtime::memory::keep_freed_memory();
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
     println!("| benchmark | setting | result |");
     println!("|---|---|---|");

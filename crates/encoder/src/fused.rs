@@ -1,12 +1,12 @@
 //! CPU kernels for the encoder's element-wise steps, each with a hand-written backward pass.
 //!
 //! Written out from candle operations, a layer normalisation is nine tensor operations, a softmax
-//! five and the GELU derivative ten; each one allocates its result, keeps it alive for the
+//! five and the GELU derivative ten. Each one allocates its result, keeps it alive for the
 //! backward pass and runs on a single thread. candle's `matmul` backward also computes the
 //! gradient of both operands, even a frozen weight that never needs one. On the Home Depot
 //! benchmark these costs took about half of a training step. The kernels here do each step in
-//! one pass over the rows, split across the rayon thread pool, and keep only their input for the
-//! backward pass.
+//! one pass over the rows, split across the rayon thread pool, and keep only what their backward
+//! pass reads: the input, the softmax's output, or a dropout mask of one byte per element.
 //!
 //! Every kernel runs on the CPU with `f32` tensors. On another device, another dtype, or when a
 //! parameter is itself being trained (full fine-tuning), the callers fall back to the written-out
@@ -20,6 +20,9 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::ops::DropoutRng;
 
+#[cfg(test)]
+mod tests;
+
 /// Elements one rayon task handles in the element-wise kernels: large enough that scheduling
 /// costs nothing next to the work, small enough to spread a layer's activations over the pool.
 const ELEMENTS_PER_TASK: usize = 16 * 1024;
@@ -32,7 +35,7 @@ pub(crate) fn supports(xs: &Tensor) -> bool {
     xs.device().is_cpu() && xs.dtype() == DType::F32
 }
 
-/// The contiguous `f32` values a storage and layout describe.
+/// Returns the contiguous `f32` values a storage and layout describe.
 fn values<'a>(
     storage: &'a CpuStorage,
     layout: &Layout,
@@ -45,12 +48,12 @@ fn values<'a>(
     Ok(&all[start..end])
 }
 
-/// The length of the last dimension, which the row-wise kernels work along.
+/// Returns the length of the last dimension, which the row-wise kernels work along.
 fn row_width(layout: &Layout) -> usize {
     layout.dims().last().copied().unwrap_or(1).max(1)
 }
 
-/// A new buffer the size of `first`, filled chunk by chunk across the thread pool:
+/// Fills a new buffer the size of `first` chunk by chunk across the thread pool.
 /// `fill(index, output, first, second)` gets the `index`-th chunk of `chunk` values of the output
 /// and of both inputs.
 fn fill_chunks<T: Sync>(
@@ -72,8 +75,8 @@ fn fill_chunks<T: Sync>(
 /// `xs W^T + b` for a frozen `[out, in]` weight and `[out]` bias, recording a backward pass that
 /// computes the gradient of `xs` only.
 ///
-/// The product itself is candle's matrix multiplication; the bias is added while the product is
-/// moved into the result, and the product is dropped then, so the graph keeps only `xs`.
+/// The product itself is candle's matrix multiplication. The bias is added while the product is
+/// moved into the result, so the graph keeps only `xs`.
 pub(crate) fn frozen_linear(xs: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     let product = crate::linear::matmul_transposed(&xs.detach(), weight)?;
     let op = BiasedProduct {
@@ -112,7 +115,9 @@ impl CustomOp1 for BiasedProduct {
             .lock()
             .map_err(|_| candle_core::Error::Msg("frozen-linear: a poisoned lock".to_owned()))?
             .take()
-            .ok_or_else(|| candle_core::Error::Msg("frozen-linear: run twice".to_owned()))?;
+            .ok_or_else(|| {
+                candle_core::Error::Msg("frozen-linear: the product was already used".to_owned())
+            })?;
         let shape = product.shape().clone();
         let width = self.bias.len().max(1);
         let mut output = product.flatten_all()?.to_vec1::<f32>()?;
@@ -242,13 +247,13 @@ fn erf_and_gaussian(z: f32) -> (f32, f32) {
     (magnitude.copysign(z), gaussian)
 }
 
-/// The value of GELU at one point: `x * Phi(x)`.
+/// Computes GELU at one point: `x * Phi(x)`.
 fn gelu_erf_value(x: f32) -> f32 {
     let (erf, _) = erf_and_gaussian(x * std::f32::consts::FRAC_1_SQRT_2);
     0.5 * x * (1.0 + erf)
 }
 
-/// The derivative of GELU at one point: `Phi(x) + x phi(x)`.
+/// Computes the derivative of GELU at one point: `Phi(x) + x phi(x)`.
 fn gelu_erf_slope(x: f32) -> f32 {
     let (erf, gaussian) = erf_and_gaussian(x * std::f32::consts::FRAC_1_SQRT_2);
     0.5 * (1.0 + erf) + x * INV_SQRT_TWO_PI * gaussian
@@ -330,7 +335,7 @@ struct LayerNormOp {
     eps: f32,
 }
 
-/// The mean and the reciprocal standard deviation of one row, accumulated in `f64`.
+/// Returns the mean and the reciprocal standard deviation of one row, accumulated in `f64`.
 fn row_moments(row: &[f32], eps: f32) -> (f32, f32) {
     #[allow(clippy::cast_precision_loss)]
     let count = row.len() as f64;
@@ -398,8 +403,8 @@ impl CustomOp1 for LayerNormOp {
     }
 }
 
-/// `dL/dx` of layer normalisation, with `x` first and `dL/dy` second. With `n` the row width,
-/// `x^ = (x - mean) * r` and `g = dL/dy * weight`:
+/// `dL/dx` of layer normalisation, with `x` first and `dL/dy` second. With `r` the reciprocal
+/// standard deviation of the row, `x^ = (x - mean) * r` and `g = dL/dy * weight`:
 /// `dL/dx = r * (g - mean(g) - x^ * mean(g * x^))`.
 struct LayerNormBackward {
     weight: Vec<f32>,
@@ -443,7 +448,8 @@ impl CustomOp2 for LayerNormBackward {
     }
 }
 
-/// Attention probabilities: the softmax over the last dimension of `scores * scale + mask`.
+/// Computes attention probabilities, the softmax over the last dimension of
+/// `scores * scale + mask`.
 ///
 /// `scores` is `[batch, heads, queries, keys]` and `mask` `[batch, 1, 1, keys]`, a score added to
 /// every key (0 for real tokens, a large negative number for padding). The row maximum is

@@ -1,7 +1,9 @@
-//! Layer normalisation written out from mean and variance.
+//! Layer normalisation with a backward pass.
 //!
-//! candle-nn's `LayerNorm` (0.11.1) runs a fused kernel without a backward pass. This one is built
-//! from differentiable operations, so gradients flow through it to the LoRA weights before it.
+//! candle-nn's `LayerNorm` (0.11.1) runs a fused kernel without a backward pass. On the CPU this
+//! one runs [`fused::layer_norm`], which has one; elsewhere, or when the scale and shift are
+//! trained, it is written out from differentiable operations. Either way gradients flow through
+//! it to the LoRA weights before it.
 
 use candle_core::{D, Tensor};
 
@@ -39,12 +41,16 @@ impl LayerNorm {
         if fused::supports(xs) && !self.weight.track_op() && !self.bias.track_op() {
             return fused::layer_norm(xs, &self.weight, &self.bias, self.eps);
         }
-        let mean = xs.mean_keepdim(D::Minus1)?;
-        let centred = xs.broadcast_sub(&mean)?;
-        let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;
-        let normalised = centred.broadcast_div(&(variance + self.eps)?.sqrt()?)?;
-        Ok(normalised
-            .broadcast_mul(&self.weight)?
-            .broadcast_add(&self.bias)?)
+        written_out(xs, &self.weight, &self.bias, self.eps)
     }
+}
+
+/// Layer normalisation from candle operations, for other devices and for a trained scale and
+/// shift; [`fused::layer_norm`] computes the same on the CPU.
+pub(crate) fn written_out(xs: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Result<Tensor> {
+    let mean = xs.mean_keepdim(D::Minus1)?;
+    let centred = xs.broadcast_sub(&mean)?;
+    let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;
+    let normalised = centred.broadcast_div(&(variance + eps)?.sqrt()?)?;
+    Ok(normalised.broadcast_mul(weight)?.broadcast_add(bias)?)
 }

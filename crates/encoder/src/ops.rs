@@ -1,8 +1,9 @@
-//! Tensor functions the layers share, each built only from candle operations that have a
-//! backward pass, so that gradients reach the LoRA weights through every layer.
+//! Tensor functions the layers share, each with a backward pass, so that gradients reach the
+//! LoRA weights through every layer.
 //!
 //! candle-nn's fused `softmax_last_dim` and `LayerNorm` kernels have no backward pass, which is
-//! why the softmax here is written out from `exp`, `sum` and a division.
+//! why the softmax here is written out from `exp`, `sum` and a division. On the CPU the encoder
+//! runs the kernels of `fused` instead; these versions serve other devices.
 
 use candle_core::{D, Tensor};
 use rand::rngs::StdRng;
@@ -53,6 +54,16 @@ pub(crate) fn dropout(
     if crate::fused::supports(xs) {
         return crate::fused::dropout(xs, probability, rng);
     }
+    written_out_dropout(xs, probability, rng)
+}
+
+/// Dropout from candle operations, for other devices; [`crate::fused::dropout`] draws the same
+/// masks from the same generator on the CPU.
+pub(crate) fn written_out_dropout(
+    xs: &Tensor,
+    probability: f32,
+    rng: &mut DropoutRng,
+) -> Result<Tensor> {
     let keep_scale = 1.0 / (1.0 - probability);
     let mask: Vec<f32> = (0..xs.elem_count())
         .map(|_| {

@@ -1,4 +1,4 @@
-//! How the process hands memory back to the system.
+//! The allocator settings of a stage process.
 
 /// Allocations from this size up are kept by the allocator when freed.
 const KEEP_ALLOCATIONS_UP_TO: libc::c_int = 32 * 1024 * 1024;
