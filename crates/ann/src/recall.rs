@@ -21,7 +21,7 @@ pub struct RecallReport {
 
 /// Exact top-k rows by inner product, best first (ties by lower row), as a brute-force scan.
 ///
-/// Queries are spread over the rayon thread pool; each keeps its k best rows with a partial
+/// Queries are spread over the rayon thread pool. Each keeps its k best rows with a partial
 /// selection instead of sorting every score.
 pub fn exact_search(vectors: &[f32], dimension: usize, queries: &[f32], k: usize) -> Vec<Vec<Hit>> {
     let rows = vectors.len() / dimension.max(1);

@@ -1,9 +1,9 @@
 //! Layer normalisation with a backward pass.
 //!
 //! candle-nn's `LayerNorm` (0.11.1) runs a fused kernel without a backward pass. On the CPU this
-//! one runs [`fused::layer_norm`], which has one; elsewhere, or when the scale and shift are
-//! trained, it is written out from differentiable operations. Either way gradients flow through
-//! it to the LoRA weights before it.
+//! one runs [`fused::layer_norm`], which has a backward pass. On other devices, or when the scale
+//! and shift are trained, it is written out from differentiable operations. Either way gradients
+//! reach the LoRA weights before it.
 
 use candle_core::{D, Tensor};
 
@@ -45,8 +45,8 @@ impl LayerNorm {
     }
 }
 
-/// Layer normalisation from candle operations, for other devices and for a trained scale and
-/// shift; [`fused::layer_norm`] computes the same on the CPU.
+/// Computes layer normalisation with candle operations, for other devices and for a trained scale
+/// and shift. [`fused::layer_norm`] computes the same values on the CPU.
 pub(crate) fn written_out(xs: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Result<Tensor> {
     let mean = xs.mean_keepdim(D::Minus1)?;
     let centred = xs.broadcast_sub(&mean)?;

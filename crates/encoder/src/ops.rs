@@ -29,7 +29,8 @@ impl DropoutRng {
         }
     }
 
-    /// The next draw, uniform on `[0, 1)`; one per element decides whether it is dropped.
+    /// Returns the next draw, uniform on `[0, 1)`. One draw per element decides whether it is
+    /// dropped.
     pub(crate) fn draw(&mut self) -> f32 {
         self.rng.random::<f32>()
     }
@@ -57,8 +58,8 @@ pub(crate) fn dropout(
     written_out_dropout(xs, probability, rng)
 }
 
-/// Dropout from candle operations, for other devices; [`crate::fused::dropout`] draws the same
-/// masks from the same generator on the CPU.
+/// Applies dropout with candle operations, for other devices. On the CPU,
+/// [`crate::fused::dropout`] draws the same masks from the same generator.
 pub(crate) fn written_out_dropout(
     xs: &Tensor,
     probability: f32,

@@ -34,7 +34,7 @@ impl CommonArgs {
     }
 
     /// Loads the settings file named by `--config`, sets the compute thread count from it and
-    /// tells the allocator to reuse freed buffers. Call it before any other thread starts.
+    /// sets the allocator to reuse freed buffers. Call it before any other thread starts.
     pub fn load_config(&self) -> Result<PipelineConfig, ConfigError> {
         let config = PipelineConfig::load(&self.config)?;
         crate::threads::configure(config.pipeline.threads);
